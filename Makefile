@@ -1,0 +1,206 @@
+# Makefile - builds, tests, measures and installs sprig. `make help` lists the targets.
+#
+# Layout of the build:
+#   build/obj/...          objects, one per source (BUILD=... moves all of it)
+#   build/libsprig-rt.so   the runtime, libuv inside with its symbols hidden
+#   build/libsprig-rt.a    the same as one relocatable object whose only
+#                          global symbols are the sprig_ API
+#   build/sprig.pc         pkg-config file (PREFIX decides its paths)
+#   build/unit-tests       doctest unit tests, linked with the runtime objects
+#   build/examples/NAME    tests/examples/NAME.c, linked with libsprig-rt.so
+#   build/bench/NAME       tests/bench/NAME.c[pp]
+#
+# The runtime is C++20 without exceptions, RTTI or libstdc++: it links with
+# the C driver and -Wl,--no-undefined, so a stray libstdc++ dependency fails
+# the build (see docs/design.md, "No libstdc++").
+
+SHELL := /bin/bash
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC := gcc
+CXX := g++
+PYTHON := /usr/bin/python3
+DEBIAN_LIBUV_A := /usr/lib/x86_64-linux-gnu/libuv_a.a
+# Debian's libuv_a.a is compiled as PIE, not PIC: four PC-relative references
+# to libc data (environ, stderr, in6addr_any) cannot be linked into a shared
+# object. They are renamed to hidden twins in runtime/libuv_fixups.cpp.
+LIBUV_A := $(BUILD)/libuv_pic.a
+
+SANITIZE ?=
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
+OPT ?= -O2
+
+WARN := -Wall -Wextra -Werror
+CFLAGS_COMMON := $(OPT) -g -fPIC $(WARN) $(SAN_FLAGS) -Iruntime -Iruntime/include
+RT_CXXFLAGS := -std=c++20 $(CFLAGS_COMMON) -fvisibility=hidden -fvisibility-inlines-hidden \
+	-fno-exceptions -fno-rtti -fno-threadsafe-statics -D_GNU_SOURCE
+TEST_CXXFLAGS := -std=c++20 $(CFLAGS_COMMON) -D_GNU_SOURCE
+EXAMPLE_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SAN_FLAGS) -Iruntime/include
+
+RT_SOURCES := $(sort $(wildcard runtime/*.cpp))
+RT_ASM := $(sort $(wildcard runtime/*.S))
+RT_OBJECTS := $(RT_SOURCES:%.cpp=$(BUILD)/obj/%.o) $(RT_ASM:%.S=$(BUILD)/obj/%.o)
+UNIT_SOURCES := $(sort $(wildcard tests/unit/*.cpp))
+UNIT_OBJECTS := $(UNIT_SOURCES:%.cpp=$(BUILD)/obj/%.o)
+EXAMPLES := $(patsubst tests/examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard tests/examples/*.c)))
+BENCH_C := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.c)))
+BENCH_CXX := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.cpp)))
+HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp)
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
+	valgrind clang-format clang-tidy cppcheck
+
+.PHONY: all deps test test-unit test-py bench install uninstall clean asan tsan \
+	format check-format lint help examples bench-build
+
+all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc
+
+help:
+	@echo "make            build libsprig-rt.so, libsprig-rt.a, sprig.pc"
+	@echo "make deps       install the Debian packages sprig needs (apt-get, once)"
+	@echo "make test       unit tests, then the pytest suite"
+	@echo "make bench      micro benchmarks, sprig against native, with ratios"
+	@echo "make asan|tsan  unit tests under AddressSanitizer / ThreadSanitizer"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make format | check-format | lint | clean"
+
+# ---- dependencies -----------------------------------------------------------
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	    || { echo "make deps: apt-get failed for:$$missing" >&2; exit 1; }; \
+	fi
+	@mkdir -p $(@D) && touch $@
+
+# ---- the runtime ------------------------------------------------------------
+
+$(BUILD)/obj/runtime/%.o: runtime/%.cpp $(HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(RT_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/obj/runtime/%.o: runtime/%.S runtime/context_offsets.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -g -fPIC -Iruntime -c $< -o $@
+
+$(BUILD)/libsprig-rt.so: $(RT_OBJECTS) $(LIBUV_A) runtime/sprig-rt.map
+	$(CC) -shared -o $@ $(RT_OBJECTS) $(LIBUV_A) $(SAN_FLAGS) \
+	  -Wl,--exclude-libs,ALL -Wl,--version-script=runtime/sprig-rt.map \
+	  -Wl,--no-undefined -Wl,-soname,libsprig-rt.so.0 -ldl -lpthread
+	ln -sf libsprig-rt.so $(BUILD)/libsprig-rt.so.0
+
+# One relocatable object holding the runtime and the libuv members it uses;
+# every global except the sprig_ API is made local, so the archive cannot
+# clash with a program's own libuv.
+$(BUILD)/libsprig-rt.a: $(RT_OBJECTS) $(LIBUV_A) runtime/sprig-rt.map
+	$(CC) -r -nostdlib -o $(BUILD)/sprig-rt-combined.o $(RT_OBJECTS) $(LIBUV_A)
+	grep -o 'sprig_[a-z_]*(' runtime/include/sprig.h | tr -d '(' | sort -u > $(BUILD)/sprig-rt.exports
+	objcopy --keep-global-symbols=$(BUILD)/sprig-rt.exports $(BUILD)/sprig-rt-combined.o
+	rm -f $@ && ar rcs $@ $(BUILD)/sprig-rt-combined.o
+
+$(LIBUV_A): $(DEBIAN_LIBUV_A) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	objcopy --redefine-sym environ=sprig_uv_environ --redefine-sym stderr=sprig_uv_stderr \
+	  --redefine-sym in6addr_any=sprig_uv_in6addr_any $< $@
+
+$(BUILD)/sprig.pc: runtime/sprig.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# ---- tests ------------------------------------------------------------------
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.cpp $(HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(TEST_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJECTS) $(RT_OBJECTS) $(LIBUV_A)
+	$(CXX) -o $@ $(UNIT_OBJECTS) $(RT_OBJECTS) $(LIBUV_A) $(SAN_FLAGS) -ldl -lpthread
+
+$(BUILD)/examples/%: tests/examples/%.c $(BUILD)/libsprig-rt.so runtime/include/sprig.h
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(BUILD) -lsprig-rt -Wl,-rpath,'$$ORIGIN/..'
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libsprig-rt.so runtime/include/sprig.h
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(BUILD) -lsprig-rt -Wl,-rpath,'$$ORIGIN/..' -lpthread
+
+$(BUILD)/bench/%: tests/bench/%.cpp $(BUILD)/libsprig-rt.so $(HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 $(OPT) -g $(WARN) -Iruntime/include $< -o $@ -L$(BUILD) -lsprig-rt \
+	  -Wl,-rpath,'$$ORIGIN/..' -lpthread
+
+examples: $(EXAMPLES)
+bench-build: $(BENCH_C) $(BENCH_CXX)
+
+test-unit: $(BUILD)/unit-tests
+	cd $(BUILD) && ./unit-tests
+
+test-py: all examples bench-build
+	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py
+
+test: all
+	$(MAKE) test-unit
+	$(MAKE) test-py
+
+# ---- sanitizers: the unit tests under ASan / TSan -----------------------------
+
+asan:
+	$(MAKE) BUILD=build/asan SANITIZE=address OPT=-O1 test-unit
+
+tsan:
+	$(MAKE) BUILD=build/tsan SANITIZE=thread OPT=-O1 test-unit
+
+# ---- benchmarks -------------------------------------------------------------
+
+bench: all bench-build
+	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py
+
+# ---- install ----------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0755 $(BUILD)/libsprig-rt.so $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.$(VERSION)
+	ln -sf libsprig-rt.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.0
+	ln -sf libsprig-rt.so.0 $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so
+	install -m 0644 $(BUILD)/libsprig-rt.a $(DESTDIR)$(PREFIX)/lib/libsprig-rt.a
+	install -m 0644 $(BUILD)/sprig.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc
+	install -m 0644 runtime/include/sprig.h runtime/include/sprig.hpp $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 man/libsprig.3 $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libsprig-rt.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc \
+	  $(DESTDIR)$(PREFIX)/include/sprig.h $(DESTDIR)$(PREFIX)/include/sprig.hpp \
+	  $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3
+
+clean:
+	rm -rf build
+
+# ---- style ------------------------------------------------------------------
+
+FORMAT_FILES := $(wildcard runtime/*.cpp runtime/*.hpp runtime/*.h runtime/include/*.h \
+	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp)
+
+format: | $(DEPS_STAMP)
+	clang-format -i $(FORMAT_FILES)
+
+check-format: | $(DEPS_STAMP)
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+lint: | $(DEPS_STAMP)
+	clang-tidy --quiet $(RT_SOURCES) -- $(RT_CXXFLAGS) $(LINT_EXTRA)
+	cppcheck --quiet --error-exitcode=1 --std=c++20 --language=c++ --inline-suppr \
+	  --enable=warning,performance,portability --suppress=missingIncludeSystem \
+	  -Iruntime -Iruntime/include -D__x86_64__ $(RT_SOURCES)

@@ -1,0 +1,29 @@
+// fatal.cpp - print one line and abort.
+#include "fatal.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace sprig {
+
+void fatal(const char *format, ...) {
+  char line[512];
+  int used = snprintf(line, sizeof line, "sprig: fatal: ");
+  va_list args;
+  va_start(args, format);
+  vsnprintf(line + used, sizeof line - static_cast<size_t>(used) - 1, format, args);
+  va_end(args);
+  size_t length = 0;
+  while (line[length] != '\0') {
+    ++length;
+  }
+  line[length++] = '\n';
+  // write(2), not stdio: this may run with stdio locks held.
+  ssize_t ignored = write(STDERR_FILENO, line, length);
+  (void)ignored;
+  abort();
+}
+
+} // namespace sprig

@@ -1,0 +1,100 @@
+// green_thread.hpp - a green thread: its context, stack, state, wait reason and per-thread data.
+#pragma once
+
+#include "clock.hpp"
+#include "context.hpp"
+#include "list.hpp"
+#include "stack_pool.hpp"
+
+#include <cstdint>
+
+namespace sprig {
+
+class WaitQueue;
+
+// The life of a green thread. Every change goes through transition(), which
+// aborts on a change not listed in its table.
+enum class ThreadState : uint8_t {
+  // In the worker's pool of thread records: no stack, on no queue.
+  kFree,
+  // Ready to run: owns its stack (parked in its context), on the run queue.
+  kRunnable,
+  // Executing on the worker's OS thread: on no queue. One per worker.
+  kRunning,
+  // Waiting for a wake-up (a wait queue, an fd, a timer, another OS thread):
+  // owns its stack, not on the run queue; wait_reason says what for.
+  kParked,
+  // Finished, not yet joined: its stack is back in the pool, its result kept.
+  kExited,
+};
+
+const char *thread_state_name(ThreadState state);
+
+// What a parked green thread waits for, for dumps and statistics.
+enum class WaitReason : uint8_t {
+  kNone,
+  kSleep,
+  kJoin,
+  kMutex,
+  kCond,
+  kRwlockRead,
+  kRwlockWrite,
+  kSemaphore,
+  kBarrier,
+  kOnce,
+  kChannelSend,
+  kChannelRecv,
+  kWaitGroup,
+  kFdRead,
+  kFdWrite,
+  kFdReadWrite,
+  kOffload,
+  kDns,
+  kRemote, // a wake-up from another OS thread
+};
+
+const char *wait_reason_name(WaitReason reason);
+
+// Tags for the lists a thread can be on (see IntrusiveList).
+struct RunLink : ListNode {}; // the run queue, or the worker's pool of free records
+struct WaitLink : ListNode {}; // one WaitQueue
+
+struct KeyValues; // thread-specific values, see keys.cpp
+
+struct GreenThread : RunLink, WaitLink {
+  Context context;
+  Stack stack;
+  ThreadState state = ThreadState::kFree;
+  WaitReason wait_reason = WaitReason::kNone;
+  bool detached = false;
+  bool in_timer_heap = false;
+  bool is_main = false; // the thread sprig_run started
+
+  uint32_t slot = 0;       // index in the worker's thread table
+  uint32_t generation = 0; // bumped each time the slot is reused
+  uint64_t id = 0;         // sequence number, 1 = the first thread of the process
+
+  const void *wait_object = nullptr; // the mutex, fd, thread... waited on
+  WaitQueue *waiting_on = nullptr;   // the queue this thread is linked on, if any
+  int64_t parked_since_ns = 0;
+  Deadline deadline = kNoDeadline;
+  uint32_t timer_index = 0; // position in the timer heap while in_timer_heap
+  int wake_result = 0;      // what park() returns: 0, -ETIMEDOUT, -EBADF...
+  uint64_t park_serial = 0; // counts parks, so a late wake-up from another OS thread is ignored
+  int saved_errno = 0;      // errno while the thread is switched out
+
+  void *(*start)(void *) = nullptr;
+  void *argument = nullptr;
+  void *result = nullptr;
+  GreenThread *joiner = nullptr; // the thread parked in join on this one
+  KeyValues *keys = nullptr;
+  void *wait_data = nullptr; // a parking primitive's own data (channels: the element)
+
+  char name[16] = {};
+};
+
+// Checked state change; aborts with both states named if `to` is not allowed
+// from the thread's current state.
+void transition(GreenThread &thread, ThreadState to);
+
+} // namespace sprig

@@ -1,0 +1,308 @@
+// reactor.cpp - the libuv side of a worker: fd watchers, the deadline timerfd, the remote-wake inbox.
+#include "reactor.hpp"
+
+#include "fatal.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <new>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+namespace sprig {
+
+namespace {
+
+// sprig.h's SPRIG_READABLE / SPRIG_WRITABLE are libuv's UV_READABLE / UV_WRITABLE.
+static_assert(UV_READABLE == 1 && UV_WRITABLE == 2);
+constexpr int kReadWrite = UV_READABLE | UV_WRITABLE;
+
+int wanted_events(const GreenThread *thread) {
+  return static_cast<int>(reinterpret_cast<intptr_t>(thread->wait_data));
+}
+
+void free_watcher(uv_handle_t *handle) {
+  auto *watcher = static_cast<FdWatcher *>(handle->data);
+  watcher->~FdWatcher();
+  free(watcher);
+}
+
+} // namespace
+
+void libuv_fixups_refresh(); // libuv_fixups.cpp
+
+int Reactor::init(Worker *worker) {
+  worker_ = worker;
+  libuv_fixups_refresh();
+  int rc = uv_loop_init(&loop_);
+  if (rc != 0) {
+    return rc;
+  }
+  loop_.data = this;
+  rc = uv_async_init(&loop_, &async_, on_async);
+  if (rc != 0) {
+    uv_loop_close(&loop_);
+    return rc;
+  }
+  async_.data = this;
+  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timer_fd_ < 0 || uv_poll_init(&loop_, &timer_poll_, timer_fd_) != 0) {
+    fatal("cannot create the worker's timerfd (errno %d)", errno);
+  }
+  timer_poll_.data = this;
+  uv_poll_start(&timer_poll_, UV_READABLE, on_timer_ready);
+  return 0;
+}
+
+void Reactor::shutdown() {
+  for (FdWatcher *watcher : watchers_) {
+    if (watcher == nullptr) {
+      continue;
+    }
+    if (watcher->kind == FdKind::kPollable) {
+      uv_close(reinterpret_cast<uv_handle_t *>(&watcher->poll), free_watcher);
+    } else {
+      watcher->~FdWatcher();
+      free(watcher);
+    }
+  }
+  watchers_.clear();
+  dirty_.clear();
+  uv_close(reinterpret_cast<uv_handle_t *>(&async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t *>(&timer_poll_), nullptr);
+  // Runs the close callbacks, and waits for abandoned DNS or pool requests.
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop_) != 0) {
+    fatal("the worker's libuv loop still has handles at shutdown");
+  }
+  close(timer_fd_);
+  timer_fd_ = -1;
+}
+
+void Reactor::prepare() {
+  while (!calls_.empty()) {
+    running_calls_.swap(calls_);
+    for (const SchedulerCall &call : running_calls_) {
+      call.call(call.argument);
+    }
+    running_calls_.clear();
+  }
+  for (FdWatcher *watcher : dirty_) {
+    watcher->dirty = false;
+    apply_interest(watcher);
+  }
+  dirty_.clear();
+  arm_timer();
+}
+
+void Reactor::poll(bool may_block) { uv_run(&loop_, may_block ? UV_RUN_ONCE : UV_RUN_NOWAIT); }
+
+void Reactor::arm_timer() {
+  Deadline earliest = worker_->earliest_deadline();
+  if (earliest == armed_deadline_ || earliest == kNoDeadline) {
+    return; // a stale, earlier expiry only costs one spurious wake-up
+  }
+  itimerspec when{};
+  when.it_value.tv_sec = earliest / kNanosPerSecond;
+  when.it_value.tv_nsec = earliest % kNanosPerSecond;
+  if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &when, nullptr) != 0) {
+    fatal("timerfd_settime failed (errno %d)", errno);
+  }
+  armed_deadline_ = earliest;
+}
+
+void Reactor::on_timer_ready(uv_poll_t *handle, int status, int events) {
+  (void)status;
+  (void)events;
+  auto *reactor = static_cast<Reactor *>(handle->data);
+  uint64_t expirations = 0;
+  ssize_t ignored = read(reactor->timer_fd_, &expirations, sizeof expirations);
+  (void)ignored;
+  reactor->armed_deadline_ = kNoDeadline;
+  reactor->worker_->expire_timers(monotonic_now_ns());
+}
+
+// ---- fd readiness -----------------------------------------------------------
+
+FdWatcher *Reactor::watcher_for(int fd) {
+  auto index = static_cast<size_t>(fd);
+  if (index >= watchers_.size()) {
+    watchers_.resize(index + 1);
+  }
+  if (watchers_[index] == nullptr) {
+    void *memory = malloc(sizeof(FdWatcher));
+    if (memory == nullptr) {
+      return nullptr;
+    }
+    auto *watcher = new (memory) FdWatcher();
+    watcher->fd = fd;
+    watchers_[index] = watcher;
+  }
+  return watchers_[index];
+}
+
+void Reactor::mark_dirty(FdWatcher *watcher) {
+  if (!watcher->dirty && watcher->kind == FdKind::kPollable) {
+    watcher->dirty = true;
+    dirty_.push_back(watcher);
+  }
+}
+
+void Reactor::apply_interest(FdWatcher *watcher) {
+  if (watcher->kind != FdKind::kPollable) {
+    return;
+  }
+  int wanted = 0;
+  watcher->waiters.for_each([&](GreenThread *thread) { wanted |= wanted_events(thread); });
+  if (wanted == watcher->applied_events) {
+    return;
+  }
+  if (wanted == 0) {
+    uv_poll_stop(&watcher->poll);
+  } else {
+    int rc = uv_poll_start(&watcher->poll, wanted, on_fd_ready);
+    if (rc != 0) {
+      watcher->waiters.wake_all(rc);
+      wanted = 0;
+    }
+  }
+  watcher->applied_events = wanted;
+}
+
+void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
+  auto *watcher = static_cast<FdWatcher *>(handle->data);
+  Reactor *reactor = static_cast<Reactor *>(handle->loop->data);
+  if (status < 0) {
+    watcher->waiters.wake_all(status);
+  } else {
+    if ((events & UV_DISCONNECT) != 0) {
+      events |= kReadWrite;
+    }
+    watcher->waiters.for_each([&](GreenThread *thread) {
+      int ready = events & wanted_events(thread);
+      if (ready != 0) {
+        watcher->waiters.wake(thread, ready);
+      }
+    });
+  }
+  // Recompute the interest once the woken threads have run: most wait again.
+  reactor->mark_dirty(watcher);
+}
+
+// Scheduler context: makes the fd known to libuv. uv_poll_init switches the
+// fd to O_NONBLOCK; the program's own flag is put back, since the file
+// description may be shared with other processes.
+void Reactor::register_watcher(void *watcher_pointer) {
+  auto *watcher = static_cast<FdWatcher *>(watcher_pointer);
+  Reactor *reactor = &Worker::current()->reactor();
+  int flags = fcntl(watcher->fd, F_GETFL);
+  if (flags < 0) {
+    watcher->register_error = -errno;
+    return;
+  }
+  int rc = uv_poll_init(&reactor->loop_, &watcher->poll, watcher->fd);
+  if (rc == 0) {
+    watcher->poll.data = watcher;
+    watcher->kind = FdKind::kPollable;
+    if ((flags & O_NONBLOCK) == 0) {
+      fcntl(watcher->fd, F_SETFL, flags);
+    }
+  } else if (rc == UV_EPERM) {
+    watcher->kind = FdKind::kAlwaysReady; // epoll refuses regular files
+  } else {
+    watcher->register_error = rc;
+  }
+}
+
+void Reactor::unregister_watcher(void *watcher_pointer) {
+  auto *watcher = static_cast<FdWatcher *>(watcher_pointer);
+  watcher->kind = FdKind::kClosing;
+  uv_close(reinterpret_cast<uv_handle_t *>(&watcher->poll), free_watcher);
+}
+
+int Reactor::wait_fd(int fd, int events, Deadline deadline) {
+  if (fd < 0) {
+    return -EBADF;
+  }
+  if (events == 0 || (events & ~kReadWrite) != 0) {
+    return -EINVAL;
+  }
+  FdWatcher *watcher = watcher_for(fd);
+  if (watcher == nullptr) {
+    return -ENOMEM;
+  }
+  if (watcher->kind == FdKind::kUnknown) {
+    worker_->run_in_scheduler(register_watcher, watcher);
+    if (watcher->kind == FdKind::kUnknown) {
+      int rc = watcher->register_error;
+      watchers_[static_cast<size_t>(fd)] = nullptr;
+      watcher->~FdWatcher();
+      free(watcher);
+      return rc;
+    }
+  }
+  if (watcher->kind == FdKind::kAlwaysReady) {
+    return events;
+  }
+  GreenThread *self = worker_->running();
+  self->wait_data = reinterpret_cast<void *>(static_cast<intptr_t>(events));
+  mark_dirty(watcher);
+  WaitReason reason = events == UV_READABLE   ? WaitReason::kFdRead
+                      : events == UV_WRITABLE ? WaitReason::kFdWrite
+                                              : WaitReason::kFdReadWrite;
+  int rc = watcher->waiters.park(reason, reinterpret_cast<const void *>(static_cast<intptr_t>(fd)),
+                                 deadline);
+  self->wait_data = nullptr;
+  // The watcher is gone if the fd was closed meanwhile; otherwise its
+  // interest may have to drop this thread's events.
+  if (static_cast<size_t>(fd) < watchers_.size() && watchers_[static_cast<size_t>(fd)] == watcher) {
+    mark_dirty(watcher);
+  }
+  return rc;
+}
+
+int Reactor::close_fd(int fd) {
+  if (fd >= 0 && static_cast<size_t>(fd) < watchers_.size()) {
+    FdWatcher *watcher = watchers_[static_cast<size_t>(fd)];
+    if (watcher != nullptr) {
+      watchers_[static_cast<size_t>(fd)] = nullptr;
+      watcher->waiters.wake_all(-EBADF);
+      if (watcher->kind == FdKind::kPollable) {
+        worker_->run_in_scheduler(unregister_watcher, watcher);
+      } else {
+        watcher->~FdWatcher();
+        free(watcher);
+      }
+    }
+  }
+  return close(fd) == 0 ? 0 : -errno;
+}
+
+// ---- wake-ups from other OS threads ------------------------------------------
+
+void Reactor::post_wake(GreenThread *thread, uint64_t park_serial, int result) {
+  while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
+  }
+  inbox_.push_back({thread, park_serial, result});
+  inbox_lock_.clear(std::memory_order_release);
+  uv_async_send(&async_);
+}
+
+void Reactor::on_async(uv_async_t *handle) { static_cast<Reactor *>(handle->data)->drain_inbox(); }
+
+void Reactor::drain_inbox() {
+  while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
+  }
+  inbox_drained_.swap(inbox_);
+  inbox_lock_.clear(std::memory_order_release);
+  for (const RemoteWake &wake : inbox_drained_) {
+    if (wake.thread->state == ThreadState::kParked && wake.thread->park_serial == wake.park_serial) {
+      worker_->wake(wake.thread, wake.result);
+    }
+  }
+  inbox_drained_.clear();
+}
+
+} // namespace sprig

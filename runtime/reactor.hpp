@@ -1,0 +1,109 @@
+// reactor.hpp - a worker's libuv loop: fd readiness, the deadline timerfd, cross-thread wake-ups, deferred calls.
+//
+// Green threads never call libuv. They record what they need here and park;
+// the scheduler applies it in prepare() and then polls:
+//   - FdWatcher: one per fd that a green thread has waited on, holding one
+//     uv_poll_t shared by every reader and writer of that fd. Its interest is
+//     recomputed from its waiters when it is marked dirty, so a thread that
+//     waits on the same fd again before the next poll costs no epoll_ctl.
+//   - SchedulerCall: a function to run on the scheduler context (uv_poll_init,
+//     uv_queue_work, uv_getaddrinfo, uv_close...).
+//   - The timer heap's earliest deadline arms one timerfd (TFD_TIMER_ABSTIME,
+//     CLOCK_MONOTONIC), watched by a uv_poll_t.
+//   - Other OS threads post wake-ups into a locked inbox and uv_async_send.
+#pragma once
+
+#include "clock.hpp"
+#include "green_thread.hpp"
+#include "vector.hpp"
+#include "wait_queue.hpp"
+
+#include <atomic>
+#include <uv.h>
+
+namespace sprig {
+
+class Worker;
+
+enum class FdKind : uint8_t {
+  kUnknown,     // not yet registered with libuv
+  kPollable,    // registered: `poll` is a live uv_poll_t
+  kAlwaysReady, // epoll refuses it (regular files, directories): always ready
+  kClosing,     // uv_close'd; freed by the close callback
+};
+
+struct FdWatcher {
+  uv_poll_t poll; // poll.data points back here
+  int fd = -1;
+  FdKind kind = FdKind::kUnknown;
+  int applied_events = 0; // UV_READABLE | UV_WRITABLE as last started
+  bool dirty = false;
+  int register_error = 0; // why uv_poll_init refused the fd, when kUnknown after it
+  WaitQueue waiters; // each waiter's wanted events are in its wait_data
+};
+
+class Reactor {
+public:
+  int init(Worker *worker);
+  // Closes every handle and the loop; no green thread may be waiting.
+  void shutdown();
+
+  // Scheduler context: apply deferred work, then poll once.
+  void prepare();
+  void poll(bool may_block);
+
+  // Green thread: waits until `fd` is ready for `events` (SPRIG_READABLE |
+  // SPRIG_WRITABLE bits) or the deadline; returns the ready events or a
+  // negative errno.
+  int wait_fd(int fd, int events, Deadline deadline);
+  // Green thread: wakes the fd's waiters with -EBADF, forgets the fd in
+  // libuv, then close(2)s it. Returns close's result.
+  int close_fd(int fd);
+
+  // Scheduler context: queue a call to run before the next poll.
+  struct SchedulerCall {
+    void (*call)(void *);
+    void *argument;
+  };
+  void defer(void (*call)(void *), void *argument) { calls_.push_back({call, argument}); }
+
+  // Any OS thread.
+  void post_wake(GreenThread *thread, uint64_t park_serial, int result);
+
+  uv_loop_t *loop() { return &loop_; }
+
+private:
+  struct RemoteWake {
+    GreenThread *thread;
+    uint64_t park_serial;
+    int result;
+  };
+
+  FdWatcher *watcher_for(int fd);
+  void mark_dirty(FdWatcher *watcher);
+  void apply_interest(FdWatcher *watcher);
+  void arm_timer();
+  void drain_inbox();
+  static void on_fd_ready(uv_poll_t *handle, int status, int events);
+  static void on_timer_ready(uv_poll_t *handle, int status, int events);
+  static void on_async(uv_async_t *handle);
+  static void register_watcher(void *watcher);
+  static void unregister_watcher(void *watcher);
+
+  Worker *worker_ = nullptr;
+  uv_loop_t loop_{};
+  uv_async_t async_{};
+  uv_poll_t timer_poll_{};
+  int timer_fd_ = -1;
+  Deadline armed_deadline_ = kNoDeadline;
+  Vector<FdWatcher *> watchers_; // indexed by fd
+  Vector<FdWatcher *> dirty_;
+  Vector<SchedulerCall> calls_;
+  Vector<SchedulerCall> running_calls_;
+
+  std::atomic_flag inbox_lock_ = ATOMIC_FLAG_INIT;
+  Vector<RemoteWake> inbox_;
+  Vector<RemoteWake> inbox_drained_;
+};
+
+} // namespace sprig

@@ -1,0 +1,57 @@
+// sync_mutex.cpp - the green mutex (normal, recursive, error-checking) with FIFO hand-off.
+#include "sync.hpp"
+
+#include "worker.hpp"
+
+#include <cerrno>
+#include <climits>
+
+namespace sprig {
+
+int Mutex::try_lock() {
+  GreenThread *self = Worker::current_thread();
+  if (owner_ == nullptr) {
+    owner_ = self;
+    recursion_ = 1;
+    return 0;
+  }
+  if (owner_ == self && kind_ == MutexKind::kRecursive) {
+    if (recursion_ == UINT_MAX) {
+      return -EAGAIN;
+    }
+    ++recursion_;
+    return 0;
+  }
+  return owner_ == self && kind_ == MutexKind::kErrorCheck ? -EDEADLK : -EBUSY;
+}
+
+int Mutex::lock(Deadline deadline) {
+  int rc = try_lock();
+  if (rc != -EBUSY) {
+    return rc;
+  }
+  // Held by another thread, or a normal mutex relocked by its owner, which
+  // deadlocks natively too (and here ends only at the deadline).
+  rc = waiters_.park(WaitReason::kMutex, this, deadline);
+  // 0: unlock() handed the mutex to this thread.
+  return rc;
+}
+
+int Mutex::unlock() {
+  GreenThread *self = Worker::current_thread();
+  if (owner_ == nullptr || (owner_ != self && kind_ != MutexKind::kNormal)) {
+    return -EPERM;
+  }
+  if (kind_ == MutexKind::kRecursive && --recursion_ > 0) {
+    return 0;
+  }
+  GreenThread *next = waiters_.front();
+  owner_ = next;
+  recursion_ = next != nullptr ? 1 : 0;
+  if (next != nullptr) {
+    waiters_.wake(next, 0);
+  }
+  return 0;
+}
+
+} // namespace sprig

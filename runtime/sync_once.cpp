@@ -1,0 +1,52 @@
+// sync_once.cpp - run-once controls whose latecomers park until the initializer returns.
+#include "sync.hpp"
+
+#include "worker.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+
+namespace sprig {
+
+namespace {
+
+enum OnceState : int { kNotRun = 0, kRunning = 1, kDone = 2 };
+
+struct OnceRecord {
+  GreenThread *runner;
+  WaitQueue latecomers;
+};
+
+} // namespace
+
+int once_run(int *state, void **waiters, void (*init)(void)) {
+  if (*state == kDone) {
+    return 0;
+  }
+  GreenThread *self = Worker::current_thread();
+  if (*state == kRunning) {
+    auto *record = static_cast<OnceRecord *>(*waiters);
+    if (record->runner == self) {
+      return -EDEADLK;
+    }
+    record->latecomers.park(WaitReason::kOnce, state, kNoDeadline);
+    return 0;
+  }
+  void *memory = malloc(sizeof(OnceRecord));
+  if (memory == nullptr) {
+    return -ENOMEM;
+  }
+  auto *record = new (memory) OnceRecord{self, {}};
+  *state = kRunning;
+  *waiters = record;
+  init();
+  *state = kDone;
+  *waiters = nullptr;
+  record->latecomers.wake_all(0);
+  record->~OnceRecord();
+  free(record);
+  return 0;
+}
+
+} // namespace sprig

@@ -1,0 +1,51 @@
+// sync_semaphore.cpp - the green counting semaphore and barrier.
+#include "sync.hpp"
+
+#include "worker.hpp"
+
+#include <cerrno>
+#include <climits>
+
+namespace sprig {
+
+namespace {
+
+constexpr unsigned kSemaphoreMax = INT_MAX; // SEM_VALUE_MAX on Linux
+
+} // namespace
+
+int Semaphore::wait(Deadline deadline) {
+  if (count_ > 0) {
+    --count_;
+    return 0;
+  }
+  // 0: post() handed its unit straight to this thread.
+  return waiters_.park(WaitReason::kSemaphore, this, deadline);
+}
+
+int Semaphore::post() {
+  if (!waiters_.empty()) {
+    waiters_.wake_one(0);
+    return 0;
+  }
+  if (count_ >= kSemaphoreMax) {
+    return -EOVERFLOW;
+  }
+  ++count_;
+  return 0;
+}
+
+int Barrier::wait(Deadline deadline) {
+  if (++arrived_ == count_) {
+    arrived_ = 0;
+    waiters_.wake_all(0);
+    return 1;
+  }
+  int rc = waiters_.park(WaitReason::kBarrier, this, deadline);
+  if (rc != 0) {
+    --arrived_; // this thread leaves the round it did not complete
+  }
+  return rc;
+}
+
+} // namespace sprig

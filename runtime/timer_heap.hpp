@@ -1,0 +1,32 @@
+// timer_heap.hpp - parked green threads ordered by deadline (a binary min-heap).
+#pragma once
+
+#include "green_thread.hpp"
+#include "vector.hpp"
+
+namespace sprig {
+
+// Each thread in the heap knows its index (GreenThread::timer_index), so a
+// thread woken early leaves in O(log n).
+class TimerHeap {
+public:
+  bool empty() const { return heap_.empty(); }
+  size_t size() const { return heap_.size(); }
+  Deadline earliest() const { return heap_.empty() ? kNoDeadline : heap_[0]->deadline; }
+  GreenThread *top() { return heap_[0]; }
+
+  void insert(GreenThread *thread);
+  void remove(GreenThread *thread);
+
+private:
+  void place(size_t index, GreenThread *thread) {
+    heap_[index] = thread;
+    thread->timer_index = static_cast<uint32_t>(index);
+  }
+  void sift_up(size_t index);
+  void sift_down(size_t index);
+
+  Vector<GreenThread *> heap_;
+};
+
+} // namespace sprig

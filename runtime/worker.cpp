@@ -1,0 +1,375 @@
+// worker.cpp - the scheduler loop, spawning, parking, waking, joining and exiting green threads.
+#include "worker.hpp"
+
+#include "config.hpp"
+#include "fatal.hpp"
+#include "keys.hpp"
+#include "wait_queue.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace sprig {
+
+namespace {
+
+thread_local Worker *t_worker = nullptr;
+std::atomic<uint64_t> g_next_thread_id{1};
+
+constexpr size_t kMinimumStack = 16 * 1024;
+
+struct SchedulerTrip {
+  void (*call)(void *);
+  void *argument;
+  GreenThread *thread;
+  Worker *worker;
+};
+
+void run_then_wake(void *trip_pointer) {
+  auto *trip = static_cast<SchedulerTrip *>(trip_pointer);
+  trip->call(trip->argument);
+  trip->worker->wake(trip->thread, 0);
+}
+
+int64_t coarse_now_ns() { return clock_now_ns(CLOCK_MONOTONIC_COARSE); }
+
+} // namespace
+
+Worker *Worker::current() { return t_worker; }
+
+GreenThread *Worker::current_thread() {
+  Worker *worker = t_worker;
+  return worker == nullptr ? nullptr : worker->running_;
+}
+
+int Worker::run(void *(*main_fn)(void *), void *argument, void **result) {
+  if (main_fn == nullptr) {
+    return -EINVAL;
+  }
+  if (t_worker != nullptr) {
+    return -EBUSY;
+  }
+  Config config;
+  int rc = config_load(&config);
+  if (rc != 0) {
+    return rc;
+  }
+  void *memory = aligned_alloc(64, (sizeof(Worker) + 63) & ~size_t{63});
+  if (memory == nullptr) {
+    return -ENOMEM;
+  }
+  auto *worker = new (memory) Worker();
+  worker->stacks_.configure(config.stack_size, config.stack_pool_limit);
+  context_select_switch(config.switch_kind);
+  context_init_os_thread(worker->scheduler_context_);
+  rc = worker->reactor_.init(worker);
+  if (rc == 0) {
+    t_worker = worker;
+    GreenThread *main_thread = nullptr;
+    rc = worker->spawn(SpawnOptions{}, main_fn, argument, &main_thread);
+    if (rc == 0) {
+      main_thread->is_main = true;
+      worker->scheduler_loop();
+      if (result != nullptr) {
+        *result = worker->main_result_;
+      }
+    }
+    t_worker = nullptr;
+  }
+  worker->destroy();
+  worker->~Worker();
+  free(memory);
+  return rc;
+}
+
+void Worker::destroy() {
+  reactor_.shutdown();
+  for (GreenThread *thread : slots_) {
+    thread->~GreenThread();
+    free(thread);
+  }
+  slots_.clear();
+}
+
+GreenThread *Worker::new_record() {
+  GreenThread *thread = free_records_.pop_front();
+  if (thread != nullptr) {
+    return thread;
+  }
+  void *memory = aligned_alloc(64, (sizeof(GreenThread) + 63) & ~size_t{63});
+  if (memory == nullptr) {
+    return nullptr;
+  }
+  thread = new (memory) GreenThread();
+  thread->slot = static_cast<uint32_t>(slots_.size());
+  thread->generation = 1;
+  slots_.push_back(thread);
+  return thread;
+}
+
+void Worker::free_record(GreenThread *thread) {
+  transition(*thread, ThreadState::kFree);
+  keys_release(thread);
+  if (++thread->generation == 0) {
+    thread->generation = 1;
+  }
+  free_records_.push_back(thread);
+}
+
+GreenThread *Worker::find(uint64_t handle) const {
+  auto slot = static_cast<uint32_t>(handle & 0xffffffffU);
+  auto generation = static_cast<uint32_t>(handle >> 32);
+  if (slot >= slots_.size()) {
+    return nullptr;
+  }
+  GreenThread *thread = slots_[slot];
+  if (thread->generation != generation || thread->state == ThreadState::kFree) {
+    return nullptr;
+  }
+  return thread;
+}
+
+int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
+                  GreenThread **spawned) {
+  if (start == nullptr || (options.stack_size != 0 && options.stack_size < kMinimumStack)) {
+    return -EINVAL;
+  }
+  GreenThread *thread = new_record();
+  if (thread == nullptr) {
+    return -EAGAIN;
+  }
+  int rc = stacks_.acquire(options.stack_size, &thread->stack);
+  if (rc != 0) {
+    free_records_.push_back(thread);
+    return -EAGAIN;
+  }
+  context_make(thread->context, thread->stack.low, thread->stack.size,
+               reinterpret_cast<uintptr_t>(thread));
+  thread->id = g_next_thread_id.fetch_add(1, std::memory_order_relaxed);
+  thread->start = start;
+  thread->argument = argument;
+  thread->result = nullptr;
+  thread->detached = options.detached;
+  thread->is_main = false;
+  thread->joiner = nullptr;
+  thread->wait_reason = WaitReason::kNone;
+  thread->wait_object = nullptr;
+  thread->saved_errno = 0;
+  thread->name[0] = '\0';
+  if (options.name != nullptr) {
+    strncpy(thread->name, options.name, sizeof thread->name - 1);
+    thread->name[sizeof thread->name - 1] = '\0';
+  }
+  transition(*thread, ThreadState::kRunnable);
+  run_queue_.push_back(thread);
+  ++alive_;
+  ++stats_.threads_created;
+  if (alive_ > stats_.peak_alive) {
+    stats_.peak_alive = alive_;
+  }
+  *spawned = thread;
+  return 0;
+}
+
+void Worker::scheduler_loop() {
+  while (alive_ > 0) {
+    reactor_.prepare();
+    if (timers_.earliest() <= monotonic_now_ns()) {
+      expire_timers(monotonic_now_ns());
+    }
+    reactor_.poll(run_queue_.empty());
+    ++stats_.reactor_polls;
+    GreenThread *next = run_queue_.pop_front();
+    if (next == nullptr) {
+      continue;
+    }
+    dispatch_budget_ = kDispatchBatch;
+    transition(*next, ThreadState::kRunning);
+    running_ = next;
+    ++stats_.switches;
+    context_switch(scheduler_context_, next->context);
+    after_switch();
+  }
+}
+
+void Worker::switch_away(GreenThread *self, bool self_is_done) {
+  self->saved_errno = errno;
+  GreenThread *next = nullptr;
+  if (dispatch_budget_ > 0) {
+    --dispatch_budget_;
+    next = run_queue_.pop_front();
+  }
+  if (next == self) { // a lone yield: nobody else wants to run
+    transition(*self, ThreadState::kRunning);
+    return;
+  }
+  ++stats_.switches;
+  if (next != nullptr) {
+    transition(*next, ThreadState::kRunning);
+    running_ = next;
+    context_switch(self->context, next->context, self_is_done);
+  } else {
+    running_ = nullptr;
+    context_switch(self->context, scheduler_context_, self_is_done);
+  }
+  // Resumed: whoever switched here has set running_ to self.
+  after_switch();
+  errno = self->saved_errno;
+}
+
+void Worker::after_switch() {
+  if (exited_ != nullptr) {
+    GreenThread *thread = exited_;
+    exited_ = nullptr;
+    release_exited(thread);
+  }
+}
+
+void Worker::release_exited(GreenThread *thread) {
+  stacks_.release(thread->stack);
+  thread->stack = Stack{};
+  context_destroy(thread->context);
+  if (thread->detached) {
+    free_record(thread);
+  }
+}
+
+void Worker::thread_main(GreenThread *thread) {
+  context_on_entry();
+  after_switch();
+  errno = 0;
+  void *result = thread->start(thread->argument);
+  exit_running(result);
+}
+
+void Worker::exit_running(void *result) {
+  GreenThread *self = running_;
+  keys_run_destructors(self);
+  self->result = result;
+  if (self->is_main) {
+    main_result_ = result;
+  }
+  transition(*self, ThreadState::kExited);
+  --alive_;
+  if (self->joiner != nullptr) {
+    wake(self->joiner, 0);
+  }
+  exited_ = self;
+  switch_away(self, true);
+  fatal("an exited green thread was resumed");
+}
+
+int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
+  GreenThread *self = running_;
+  if (deadline != kNoDeadline) {
+    if (deadline <= monotonic_now_ns()) {
+      if (self->waiting_on != nullptr) {
+        self->waiting_on->unlink(self);
+      }
+      return -ETIMEDOUT;
+    }
+    self->deadline = deadline;
+    timers_.insert(self);
+  }
+  self->wait_reason = reason;
+  self->wait_object = object;
+  self->parked_since_ns = coarse_now_ns();
+  self->wake_result = 0;
+  ++self->park_serial;
+  ++stats_.parks;
+  transition(*self, ThreadState::kParked);
+  switch_away(self, false);
+  self->wait_reason = WaitReason::kNone;
+  self->wait_object = nullptr;
+  return self->wake_result;
+}
+
+void Worker::wake(GreenThread *thread, int result) {
+  if (thread->state != ThreadState::kParked) {
+    return;
+  }
+  if (thread->waiting_on != nullptr) {
+    thread->waiting_on->unlink(thread);
+  }
+  if (thread->in_timer_heap) {
+    timers_.remove(thread);
+  }
+  thread->wake_result = result;
+  transition(*thread, ThreadState::kRunnable);
+  run_queue_.push_back(thread);
+}
+
+void Worker::yield() {
+  GreenThread *self = running_;
+  transition(*self, ThreadState::kRunnable);
+  run_queue_.push_back(self);
+  switch_away(self, false);
+}
+
+void Worker::expire_timers(int64_t now_ns) {
+  while (!timers_.empty() && timers_.earliest() <= now_ns) {
+    wake(timers_.top(), -ETIMEDOUT);
+  }
+}
+
+int Worker::join(GreenThread *target, void **result, Deadline deadline) {
+  GreenThread *self = running_;
+  if (target == self) {
+    return -EDEADLK;
+  }
+  if (target->detached || (target->joiner != nullptr && target->joiner != self)) {
+    return -EINVAL;
+  }
+  if (target->state != ThreadState::kExited) {
+    target->joiner = self;
+    int rc = park(WaitReason::kJoin, target, deadline);
+    if (target->state != ThreadState::kExited) {
+      target->joiner = nullptr;
+      return rc != 0 ? rc : -EINTR;
+    }
+  }
+  if (result != nullptr) {
+    *result = target->result;
+  }
+  free_record(target);
+  return 0;
+}
+
+int Worker::detach(GreenThread *target) {
+  if (target->detached || target->joiner != nullptr) {
+    return -EINVAL;
+  }
+  target->detached = true;
+  if (target->state == ThreadState::kExited) {
+    free_record(target);
+  }
+  return 0;
+}
+
+void Worker::run_in_scheduler(void (*call)(void *), void *argument) {
+  SchedulerTrip trip{call, argument, running_, this};
+  reactor_.defer(run_then_wake, &trip);
+  park(WaitReason::kNone, nullptr, kNoDeadline);
+}
+
+int Worker::park_after_scheduler_call(void (*call)(void *), void *argument, WaitReason reason,
+                                      const void *object, Deadline deadline) {
+  reactor_.defer(call, argument);
+  return park(reason, object, deadline);
+}
+
+void Worker::wake_from_other_thread(GreenThread *thread, uint64_t park_serial, int result) {
+  reactor_.post_wake(thread, park_serial, result);
+}
+
+} // namespace sprig
+
+extern "C" __attribute__((visibility("hidden"))) void sprig_green_thread_main(uint32_t lo,
+                                                                              uint32_t hi) {
+  auto *thread = reinterpret_cast<sprig::GreenThread *>(static_cast<uintptr_t>(lo) |
+                                                         (static_cast<uintptr_t>(hi) << 32));
+  sprig::Worker::current()->thread_main(thread);
+}

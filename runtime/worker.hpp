@@ -1,0 +1,164 @@
+// worker.hpp - the scheduler: one OS thread running green threads and a libuv reactor.
+//
+// Concepts
+//   A Worker is one OS thread. It owns a run queue of runnable green threads,
+//   a heap of deadlines, a StackPool, and a Reactor (a uv_loop_t). The code
+//   that runs on the OS thread's own stack is the *scheduler context*; every
+//   green thread has its own stack and Context.
+//
+//   The scheduler loop: apply what green threads asked of the reactor (fd
+//   interest, deferred calls), poll the loop (blocking only when nothing is
+//   runnable), expire deadlines, then dispatch the run queue. Dispatching is
+//   direct: a green thread that parks or yields switches straight to the next
+//   runnable thread, not back to the scheduler, for up to kDispatchBatch
+//   switches; only then, or when the run queue is empty, does it switch to
+//   the scheduler, which polls the reactor once more. A yield is therefore one
+//   switch, and the reactor's system call is paid once per batch, not per
+//   switch.
+//
+// Invariants
+//   - A green thread runs only on the worker that created it (no migration:
+//     compilers cache TLS addresses, errno's among them, across calls).
+//   - libuv is entered only from the scheduler context: green threads record
+//     what they need (FdWatcher interest, SchedulerCall) and park; the
+//     scheduler applies it before it polls.
+//   - Every state change goes through transition() (green_thread.cpp).
+//   - A thread is on at most one wait queue, and on the run queue only when
+//     kRunnable. A parked thread with a deadline is in the timer heap.
+//   - errno belongs to the green thread: saved when it is switched out,
+//     restored when it runs again.
+//   - A thread never frees its own stack: an exiting thread leaves itself in
+//     `exited_`, and whoever runs next after the switch releases the stack.
+//
+// Rejected alternatives
+//   - Always switching back to the scheduler between two green threads: two
+//     switches per yield instead of one.
+//   - A uv_timer_t per sleeping thread: every thread record would own a libuv
+//     handle whose close is asynchronous, which makes pooling records (and
+//     spawn+join at tens of nanoseconds) impossible. One timerfd, re-armed to
+//     the earliest deadline, gives nanosecond precision instead of libuv's
+//     millisecond timers.
+//   - A hash map from handles to threads: a handle is (generation, slot) in a
+//     table, so a stale handle is detected in O(1) without hashing.
+#pragma once
+
+#include "context.hpp"
+#include "green_thread.hpp"
+#include "list.hpp"
+#include "reactor.hpp"
+#include "stack_pool.hpp"
+#include "timer_heap.hpp"
+#include "vector.hpp"
+
+#include <cstdint>
+
+namespace sprig {
+
+struct SpawnOptions {
+  size_t stack_size = 0; // 0: the pool's default
+  bool detached = false;
+  const char *name = nullptr;
+};
+
+// Counters kept by every worker; cheap increments, read by tests and stats.
+struct WorkerStats {
+  uint64_t threads_created = 0;
+  uint64_t switches = 0;
+  uint64_t parks = 0;
+  uint64_t reactor_polls = 0;
+  uint64_t peak_alive = 0;
+};
+
+class Worker {
+public:
+  // Runs main_fn as the first green thread and returns when every green
+  // thread has finished (the body of sprig_run).
+  static int run(void *(*main_fn)(void *), void *argument, void **result);
+
+  // The worker of the calling OS thread, or nullptr.
+  static Worker *current();
+  // The green thread running on the calling OS thread, or nullptr when the
+  // caller is not a green thread (scheduler context, or no worker).
+  static GreenThread *current_thread();
+
+  GreenThread *running() const { return running_; }
+  StackPool &stacks() { return stacks_; }
+  Reactor &reactor() { return reactor_; }
+  const WorkerStats &stats() const { return stats_; }
+  size_t alive() const { return alive_; }
+
+  int spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
+            GreenThread **spawned);
+  // Handles: (generation << 32) | slot. 0 is never a handle.
+  static uint64_t handle_of(const GreenThread *thread) {
+    return (static_cast<uint64_t>(thread->generation) << 32) | thread->slot;
+  }
+  // The live (not free) thread behind a handle, or nullptr.
+  GreenThread *find(uint64_t handle) const;
+
+  int join(GreenThread *target, void **result, Deadline deadline);
+  int detach(GreenThread *target);
+  [[noreturn]] void exit_running(void *result);
+
+  // Parks the running thread (the caller has put it on whatever it waits
+  // on). Returns the wake result, or -ETIMEDOUT at `deadline`.
+  int park(WaitReason reason, const void *object, Deadline deadline);
+  // Makes a parked thread runnable with `result`; a no-op for any other
+  // state. Takes it off its wait queue and out of the timer heap.
+  void wake(GreenThread *thread, int result);
+  // Puts the running thread at the back of the run queue.
+  void yield();
+
+  // Runs `call(argument)` on the scheduler context, then resumes the caller:
+  // for work that must enter libuv. The call must not park.
+  void run_in_scheduler(void (*call)(void *), void *argument);
+  // Parks the running thread after queueing `call(argument)` for the
+  // scheduler context; the call (or a libuv callback it starts) must wake it.
+  int park_after_scheduler_call(void (*call)(void *), void *argument, WaitReason reason,
+                                const void *object, Deadline deadline);
+
+  // Thread-safe: wakes `thread` from another OS thread if it is still in the
+  // park numbered `park_serial` (GreenThread::park_serial). The wake-up
+  // travels through the reactor's uv_async_t.
+  void wake_from_other_thread(GreenThread *thread, uint64_t park_serial, int result);
+
+  // Called by the reactor (scheduler context).
+  void expire_timers(int64_t now_ns);
+  Deadline earliest_deadline() const { return timers_.earliest(); }
+
+  // sprig_green_thread_main's body.
+  [[noreturn]] void thread_main(GreenThread *thread);
+
+private:
+  static constexpr int kDispatchBatch = 512;
+
+  Worker() = default;
+  int init();
+  void destroy();
+  void scheduler_loop();
+  // Leaves the running thread (already parked, runnable or exited) for the
+  // next runnable thread or the scheduler.
+  void switch_away(GreenThread *self, bool self_is_done);
+  // Work owed after any switch, run by whoever was resumed.
+  void after_switch();
+  GreenThread *new_record();
+  void free_record(GreenThread *thread);
+  void release_exited(GreenThread *thread);
+
+  Context scheduler_context_{};
+  GreenThread *running_ = nullptr;
+  GreenThread *exited_ = nullptr; // stack to release after the next switch
+  void *main_result_ = nullptr;   // what the first thread returned
+  IntrusiveList<GreenThread, RunLink> run_queue_;
+  IntrusiveList<GreenThread, RunLink> free_records_;
+  Vector<GreenThread *> slots_;
+  TimerHeap timers_;
+  StackPool stacks_;
+  Reactor reactor_;
+  WorkerStats stats_;
+  size_t alive_ = 0; // threads not yet exited
+  int dispatch_budget_ = 0;
+  uint64_t next_thread_id_ = 1;
+};
+
+} // namespace sprig
