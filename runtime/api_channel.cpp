@@ -22,7 +22,8 @@ int sprig_chan_create(sprig_chan_t **chan, size_t elem_size, size_t capacity) {
   if (memory == nullptr) {
     return -ENOMEM;
   }
-  *chan = new (memory) sprig_chan(elem_size, capacity, static_cast<char *>(memory) + sizeof(sprig_chan));
+  *chan = new (memory)
+      sprig_chan(elem_size, capacity, static_cast<char *>(memory) + sizeof(sprig_chan));
   return 0;
 }
 

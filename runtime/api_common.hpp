@@ -1,4 +1,5 @@
-// api_common.hpp - what every sprig_ entry point shares: the green-caller check and timeout decoding.
+// api_common.hpp - what every sprig_ entry point shares: the green-caller check and timeout
+// decoding.
 #pragma once
 
 #include "clock.hpp"
@@ -36,7 +37,8 @@ inline int begin_wait(const void *object, int64_t timeout_ns, Timeout *timeout) 
 
 // Allocates a C API object (a struct deriving from the runtime class) with
 // malloc, so the runtime needs no libstdc++ operator new.
-template <typename Object, typename... Arguments> int create_object(Object **out, Arguments... arguments) {
+template <typename Object, typename... Arguments>
+int create_object(Object **out, Arguments... arguments) {
   if (out == nullptr) {
     return -EINVAL;
   }

@@ -1,4 +1,5 @@
-// api_sync.cpp - the C API of the green mutex, condition variable, rwlock, semaphore, barrier and once.
+// api_sync.cpp - the C API of the green mutex, condition variable, rwlock, semaphore, barrier and
+// once.
 #include "api_common.hpp"
 #include "sprig.h"
 #include "sync.hpp"
@@ -69,7 +70,8 @@ int sprig_cond_wait(sprig_cond_t *cond, sprig_mutex_t *mutex, int64_t timeout_ns
   return cond->wait(*mutex, timeout.deadline);
 }
 
-int sprig_cond_wait_until(sprig_cond_t *cond, sprig_mutex_t *mutex, const struct timespec *deadline) {
+int sprig_cond_wait_until(sprig_cond_t *cond, sprig_mutex_t *mutex,
+                          const struct timespec *deadline) {
   Timeout timeout;
   if (int rc = begin_wait(cond, SPRIG_FOREVER, &timeout); rc != 0) {
     return rc;
@@ -78,7 +80,8 @@ int sprig_cond_wait_until(sprig_cond_t *cond, sprig_mutex_t *mutex, const struct
     return -EINVAL;
   }
   if (deadline != nullptr) {
-    if (int rc = sprig::absolute_to_deadline(cond->clock(), *deadline, &timeout.deadline); rc != 0) {
+    if (int rc = sprig::absolute_to_deadline(cond->clock(), *deadline, &timeout.deadline);
+        rc != 0) {
       return rc;
     }
   }

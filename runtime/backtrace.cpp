@@ -1,4 +1,5 @@
-// backtrace.cpp - symbolised backtraces of parked green threads, through libunwind loaded on demand.
+// backtrace.cpp - symbolised backtraces of parked green threads, through libunwind loaded on
+// demand.
 //
 // libunwind.so.8 exports the _Unwind_* functions C++ exceptions use. Linked
 // normally it could take over exception unwinding for the whole program, so
@@ -32,8 +33,8 @@ const Libunwind *load_libunwind() {
     void *library = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     state = -1;
     if (library != nullptr) {
-      functions.init_local = reinterpret_cast<decltype(functions.init_local)>(
-          dlsym(library, "_ULx86_64_init_local"));
+      functions.init_local =
+          reinterpret_cast<decltype(functions.init_local)>(dlsym(library, "_ULx86_64_init_local"));
       functions.step = reinterpret_cast<decltype(functions.step)>(dlsym(library, "_ULx86_64_step"));
       functions.get_reg =
           reinterpret_cast<decltype(functions.get_reg)>(dlsym(library, "_ULx86_64_get_reg"));

@@ -8,12 +8,12 @@
 namespace sprig {
 
 struct Config {
-  size_t stack_size = 256 * 1024; // SPRIG_STACK_SIZE: bytes, or with K/M/G
-  size_t stack_pool_limit = 1024; // SPRIG_STACK_POOL: pooled stacks kept for reuse
+  size_t stack_size = size_t{256} * 1024;                 // SPRIG_STACK_SIZE: bytes, or with K/M/G
+  size_t stack_pool_limit = 1024;                 // SPRIG_STACK_POOL: pooled stacks kept for reuse
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
 };
 
-inline constexpr size_t kMinStackSize = 16 * 1024;
+inline constexpr size_t kMinStackSize = size_t{16} * 1024;
 inline constexpr size_t kMaxStackSize = size_t{1} << 30;
 
 // Reads the environment into *config. On a malformed value prints one line,

@@ -108,8 +108,7 @@ void context_destroy(Context &context) {
 void context_switch(Context &from, Context &to, bool from_is_done) {
 #if defined(__SANITIZE_ADDRESS__)
   void *fake_stack = nullptr;
-  __sanitizer_start_switch_fiber(from_is_done ? nullptr : &fake_stack, to.stack_low,
-                                 to.stack_size);
+  __sanitizer_start_switch_fiber(from_is_done ? nullptr : &fake_stack, to.stack_low, to.stack_size);
 #else
   (void)from_is_done;
 #endif

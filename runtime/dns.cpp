@@ -195,9 +195,8 @@ int sprig_getaddrinfo(const char *node, const char *service, const struct addrin
   return eai;
 }
 
-int sprig_getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host,
-                      socklen_t hostlen, char *serv, socklen_t servlen, int flags,
-                      int64_t timeout_ns) {
+int sprig_getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host, socklen_t hostlen,
+                      char *serv, socklen_t servlen, int flags, int64_t timeout_ns) {
   if (addr == nullptr || addrlen > sizeof(sockaddr_storage) ||
       (addr->sa_family == AF_INET && addrlen < sizeof(sockaddr_in)) ||
       (addr->sa_family == AF_INET6 && addrlen < sizeof(sockaddr_in6))) {

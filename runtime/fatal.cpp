@@ -13,6 +13,7 @@ void fatal(const char *format, ...) {
   int used = snprintf(line, sizeof line, "sprig: fatal: ");
   va_list args;
   va_start(args, format);
+  // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is right above
   vsnprintf(line + used, sizeof line - static_cast<size_t>(used) - 1, format, args);
   va_end(args);
   size_t length = 0;

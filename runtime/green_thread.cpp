@@ -84,8 +84,9 @@ const char *wait_reason_name(WaitReason reason) {
 void transition(GreenThread &thread, ThreadState to) {
   auto from = thread.state;
   if (!kAllowed[static_cast<int>(from)][static_cast<int>(to)]) {
-    fatal("green thread %llu: bad state change %s -> %s", static_cast<unsigned long long>(thread.id),
-          thread_state_name(from), thread_state_name(to));
+    fatal("green thread %llu: bad state change %s -> %s",
+          static_cast<unsigned long long>(thread.id), thread_state_name(from),
+          thread_state_name(to));
   }
   thread.state = to;
 }

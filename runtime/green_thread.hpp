@@ -56,7 +56,7 @@ enum class WaitReason : uint8_t {
 const char *wait_reason_name(WaitReason reason);
 
 // Tags for the lists a thread can be on (see IntrusiveList).
-struct RunLink : ListNode {}; // the run queue, or the worker's pool of free records
+struct RunLink : ListNode {};  // the run queue, or the worker's pool of free records
 struct WaitLink : ListNode {}; // one WaitQueue
 
 struct KeyValues; // thread-specific values, see keys.cpp

@@ -1,12 +1,13 @@
-// keys.hpp - thread-specific values: process-wide keys, per-green-thread values, destructors at exit.
+// keys.hpp - thread-specific values: process-wide keys, per-green-thread values, destructors at
+// exit.
 #pragma once
 
 #include "green_thread.hpp"
 
 namespace sprig {
 
-inline constexpr unsigned kMaxKeys = 1024;           // PTHREAD_KEYS_MAX
-inline constexpr int kDestructorIterations = 4;      // PTHREAD_DESTRUCTOR_ITERATIONS
+inline constexpr unsigned kMaxKeys = 1024;      // PTHREAD_KEYS_MAX
+inline constexpr int kDestructorIterations = 4; // PTHREAD_DESTRUCTOR_ITERATIONS
 
 int key_create(unsigned *key, void (*destructor)(void *));
 int key_delete(unsigned key);

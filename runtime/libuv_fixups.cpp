@@ -1,4 +1,5 @@
-// libuv_fixups.cpp - hidden stand-ins for the libc data that Debian's PIE-built libuv_a.a reaches PC-relatively.
+// libuv_fixups.cpp - hidden stand-ins for the libc data that Debian's PIE-built libuv_a.a reaches
+// PC-relatively.
 //
 // The Makefile renames libuv's references (objcopy --redefine-sym) to these.
 // in6addr_any is a constant and is exact. stderr and environ are copied from

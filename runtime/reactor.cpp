@@ -1,4 +1,5 @@
-// reactor.cpp - the libuv side of a worker: fd watchers, the deadline timerfd, the remote-wake inbox.
+// reactor.cpp - the libuv side of a worker: fd watchers, the deadline timerfd, the remote-wake
+// inbox.
 #include "reactor.hpp"
 
 #include "fatal.hpp"
@@ -298,7 +299,8 @@ void Reactor::drain_inbox() {
   inbox_drained_.swap(inbox_);
   inbox_lock_.clear(std::memory_order_release);
   for (const RemoteWake &wake : inbox_drained_) {
-    if (wake.thread->state == ThreadState::kParked && wake.thread->park_serial == wake.park_serial) {
+    if (wake.thread->state == ThreadState::kParked &&
+        wake.thread->park_serial == wake.park_serial) {
       worker_->wake(wake.thread, wake.result);
     }
   }

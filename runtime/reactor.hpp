@@ -1,4 +1,5 @@
-// reactor.hpp - a worker's libuv loop: fd readiness, the deadline timerfd, cross-thread wake-ups, deferred calls.
+// reactor.hpp - a worker's libuv loop: fd readiness, the deadline timerfd, cross-thread wake-ups,
+// deferred calls.
 //
 // Green threads never call libuv. They record what they need here and park;
 // the scheduler applies it in prepare() and then polls:
@@ -39,7 +40,7 @@ struct FdWatcher {
   int applied_events = 0; // UV_READABLE | UV_WRITABLE as last started
   bool dirty = false;
   int register_error = 0; // why uv_poll_init refused the fd, when kUnknown after it
-  WaitQueue waiters; // each waiter's wanted events are in its wait_data
+  WaitQueue waiters;      // each waiter's wanted events are in its wait_data
 };
 
 class Reactor {

@@ -47,7 +47,7 @@ private:
   int map_stack(size_t size, Stack *stack);
   void unmap_stack(const Stack &stack);
 
-  size_t default_size_ = 256 * 1024;
+  size_t default_size_ = size_t{256} * 1024;
   size_t pool_limit_ = 1024;
   FreeStack *free_list_ = nullptr; // kept in the top bytes of each pooled stack
   size_t pooled_count_ = 0;

@@ -1,4 +1,5 @@
-// vector.hpp - a growable array of trivially copyable values on malloc, for a runtime without libstdc++.
+// vector.hpp - a growable array of trivially copyable values on malloc, for a runtime without
+// libstdc++.
 #pragma once
 
 #include "fatal.hpp"
@@ -41,7 +42,7 @@ public:
       reserve(count);
     }
     if (count > size_) {
-      memset(static_cast<void *>(data_ + size_), 0, (count - size_) * sizeof(T));
+      memset(static_cast<void *>(data_ + size_), 0, (count - size_) * element_size());
     }
     size_ = count;
   }
@@ -50,7 +51,7 @@ public:
     if (count <= capacity_) {
       return;
     }
-    void *grown = realloc(static_cast<void *>(data_), count * sizeof(T));
+    void *grown = realloc(static_cast<void *>(data_), count * element_size());
     if (grown == nullptr) {
       fatal("out of memory growing a table to %zu entries", count);
     }
@@ -71,6 +72,9 @@ public:
   }
 
 private:
+  // NOLINTNEXTLINE(bugprone-sizeof-expression): T is often a pointer, on purpose
+  static constexpr size_t element_size() { return sizeof(T); }
+
   T *data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;

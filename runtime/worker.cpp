@@ -19,8 +19,6 @@ namespace {
 thread_local Worker *t_worker = nullptr;
 std::atomic<uint64_t> g_next_thread_id{1};
 
-constexpr size_t kMinimumStack = 16 * 1024;
-
 struct SchedulerTrip {
   void (*call)(void *);
   void *argument;
@@ -134,7 +132,7 @@ GreenThread *Worker::find(uint64_t handle) const {
 
 int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
                   GreenThread **spawned) {
-  if (start == nullptr || (options.stack_size != 0 && options.stack_size < kMinimumStack)) {
+  if (start == nullptr || (options.stack_size != 0 && options.stack_size < kMinStackSize)) {
     return -EINVAL;
   }
   GreenThread *thread = new_record();
@@ -370,6 +368,6 @@ void Worker::wake_from_other_thread(GreenThread *thread, uint64_t park_serial, i
 extern "C" __attribute__((visibility("hidden"))) void sprig_green_thread_main(uint32_t lo,
                                                                               uint32_t hi) {
   auto *thread = reinterpret_cast<sprig::GreenThread *>(static_cast<uintptr_t>(lo) |
-                                                         (static_cast<uintptr_t>(hi) << 32));
+                                                        (static_cast<uintptr_t>(hi) << 32));
   sprig::Worker::current()->thread_main(thread);
 }

@@ -9,6 +9,8 @@
  *     any other negative value is -EINVAL.
  *   - Calls that park must be made on a green thread (inside sprig_run);
  *     elsewhere they return -EPERM.
+ *   - A NULL object or out-pointer is -EINVAL; a *_create that cannot
+ *     allocate returns -ENOMEM.
  *   - Objects (mutexes, channels, ...) belong to the worker that runs the green
  *     threads using them; they are not for sharing with other OS threads.
  *   - Waiters are woken in FIFO order: the thread that waited longest is served
@@ -200,14 +202,17 @@ typedef struct sprig_once {
   int state;
   void *waiters;
 } sprig_once_t;
-#define SPRIG_ONCE_INIT {0, 0}
+#define SPRIG_ONCE_INIT                                                                            \
+  { 0, 0 }
 SPRIG_API int sprig_once(sprig_once_t *once, void (*init)(void));
 
 /* Thread-specific values: per green thread, destructors run at thread exit
  * (up to 4 rounds, as PTHREAD_DESTRUCTOR_ITERATIONS). At most 1024 keys.
  * Keys are process-wide; values belong to each green thread. */
 typedef unsigned sprig_key_t;
+/* -EAGAIN: all 1024 keys are in use. */
 SPRIG_API int sprig_key_create(sprig_key_t *key, void (*destructor)(void *value));
+/* -EINVAL: not a key in use. */
 SPRIG_API int sprig_key_delete(sprig_key_t key);
 SPRIG_API void *sprig_getspecific(sprig_key_t key);
 SPRIG_API int sprig_setspecific(sprig_key_t key, const void *value);
