@@ -36,7 +36,7 @@ OPT ?= -O2
 WARN := -Wall -Wextra -Werror
 CFLAGS_COMMON := $(OPT) -g -fPIC $(WARN) $(SAN_FLAGS) -Iruntime -Iruntime/include
 RT_CXXFLAGS := -std=c++20 $(CFLAGS_COMMON) -fvisibility=hidden -fvisibility-inlines-hidden \
-	-fno-exceptions -fno-rtti -fno-threadsafe-statics -D_GNU_SOURCE
+	-fno-exceptions -fno-rtti -fno-threadsafe-statics -ftls-model=initial-exec -D_GNU_SOURCE
 TEST_CXXFLAGS := -std=c++20 $(CFLAGS_COMMON) -D_GNU_SOURCE
 EXAMPLE_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SAN_FLAGS) -Iruntime/include
 
@@ -54,7 +54,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
 	valgrind clang-format clang-tidy cppcheck
 
-.PHONY: all deps test test-unit test-py bench install uninstall clean asan tsan \
+.PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
 	format check-format lint help examples bench-build
 
 all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc
@@ -62,6 +62,7 @@ all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc
 help:
 	@echo "make            build libsprig-rt.so, libsprig-rt.a, sprig.pc"
 	@echo "make deps       install the Debian packages sprig needs (apt-get, once)"
+	@echo "make demo       the direct-API examples at 10,000 connections / threads"
 	@echo "make test       unit tests, then the pytest suite"
 	@echo "make bench      micro benchmarks, sprig against native, with ratios"
 	@echo "make asan|tsan  unit tests under AddressSanitizer / ThreadSanitizer"
@@ -163,6 +164,9 @@ tsan:
 	$(MAKE) BUILD=build/tsan SANITIZE=thread OPT=-O1 test-unit
 
 # ---- benchmarks -------------------------------------------------------------
+
+demo: all examples
+	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/demo.py
 
 bench: all bench-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py

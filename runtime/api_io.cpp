@@ -58,6 +58,9 @@ int sprig_wait_fd(int fd, int events, int64_t timeout_ns) {
   if (events == 0 || (events & ~(SPRIG_READABLE | SPRIG_WRITABLE)) != 0) {
     return -EINVAL;
   }
+  if (fd < 0) {
+    return -EBADF;
+  }
   if (timeout.try_only) { // a readiness check, without parking
     pollfd probe{fd, 0, 0};
     probe.events = static_cast<short>(((events & SPRIG_READABLE) != 0 ? POLLIN : 0) |

@@ -1,25 +1,9 @@
-// green_thread.cpp - the state table, the checked transition and the name tables.
+// green_thread.cpp - the name tables of states and wait reasons, and the bad-transition report.
 #include "green_thread.hpp"
 
 #include "fatal.hpp"
 
 namespace sprig {
-
-namespace {
-
-constexpr int kStateCount = 5;
-
-// kAllowed[from][to]
-constexpr bool kAllowed[kStateCount][kStateCount] = {
-    //            Free   Runnable Running Parked Exited
-    /* Free     */ {false, true, false, false, false},
-    /* Runnable */ {false, false, true, false, false},
-    /* Running  */ {false, true, false, true, true},
-    /* Parked   */ {false, true, false, false, false},
-    /* Exited   */ {true, false, false, false, false},
-};
-
-} // namespace
 
 const char *thread_state_name(ThreadState state) {
   switch (state) {
@@ -81,14 +65,9 @@ const char *wait_reason_name(WaitReason reason) {
   return "?";
 }
 
-void transition(GreenThread &thread, ThreadState to) {
-  auto from = thread.state;
-  if (!kAllowed[static_cast<int>(from)][static_cast<int>(to)]) {
-    fatal("green thread %llu: bad state change %s -> %s",
-          static_cast<unsigned long long>(thread.id), thread_state_name(from),
-          thread_state_name(to));
-  }
-  thread.state = to;
+void bad_transition(const GreenThread &thread, ThreadState to) {
+  fatal("green thread %llu: bad state change %s -> %s", static_cast<unsigned long long>(thread.id),
+        thread_state_name(thread.state), thread_state_name(to));
 }
 
 } // namespace sprig

@@ -82,6 +82,7 @@ struct GreenThread : RunLink, WaitLink {
   int wake_result = 0;      // what park() returns: 0, -ETIMEDOUT, -EBADF...
   uint64_t park_serial = 0; // counts parks, so a late wake-up from another OS thread is ignored
   int saved_errno = 0;      // errno while the thread is switched out
+  uint32_t read_locks_held = 0; // rwlock read holds, across all rwlocks
 
   void *(*start)(void *) = nullptr;
   void *argument = nullptr;
@@ -93,8 +94,25 @@ struct GreenThread : RunLink, WaitLink {
   char name[16] = {};
 };
 
+// kAllowedTransitions[from][to]: the only state changes there are.
+inline constexpr bool kAllowedTransitions[5][5] = {
+    //               Free   Runnable Running Parked Exited
+    /* Free     */ {false, true, false, false, false},
+    /* Runnable */ {false, false, true, false, false},
+    /* Running  */ {false, true, false, true, true},
+    /* Parked   */ {false, true, false, false, false},
+    /* Exited   */ {true, false, false, false, false},
+};
+
+[[noreturn]] void bad_transition(const GreenThread &thread, ThreadState to);
+
 // Checked state change; aborts with both states named if `to` is not allowed
-// from the thread's current state.
-void transition(GreenThread &thread, ThreadState to);
+// from the thread's current state. Inline: it runs twice per switch.
+inline void transition(GreenThread &thread, ThreadState to) {
+  if (!kAllowedTransitions[static_cast<int>(thread.state)][static_cast<int>(to)]) [[unlikely]] {
+    bad_transition(thread, to);
+  }
+  thread.state = to;
+}
 
 } // namespace sprig

@@ -176,18 +176,20 @@ void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
   auto *watcher = static_cast<FdWatcher *>(handle->data);
   Reactor *reactor = static_cast<Reactor *>(handle->loop->data);
   if (status < 0) {
-    watcher->waiters.wake_all(status);
-  } else {
-    if ((events & UV_DISCONNECT) != 0) {
-      events |= kReadWrite;
-    }
-    watcher->waiters.for_each([&](GreenThread *thread) {
-      int ready = events & wanted_events(thread);
-      if (ready != 0) {
-        watcher->waiters.wake(thread, ready);
-      }
-    });
+    // libuv reports EPOLLERR (a refused connect, a reset) as UV_EBADF and
+    // stops the handle. Like poll(2), wake every waiter as ready: its next
+    // call returns the real error.
+    watcher->applied_events = 0;
+    events = kReadWrite;
+  } else if ((events & UV_DISCONNECT) != 0) {
+    events |= kReadWrite;
   }
+  watcher->waiters.for_each([&](GreenThread *thread) {
+    int ready = events & wanted_events(thread);
+    if (ready != 0) {
+      watcher->waiters.wake(thread, ready);
+    }
+  });
   // Recompute the interest once the woken threads have run: most wait again.
   reactor->mark_dirty(watcher);
 }
@@ -195,15 +197,15 @@ void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
 // Scheduler context: makes the fd known to libuv. uv_poll_init switches the
 // fd to O_NONBLOCK; the program's own flag is put back, since the file
 // description may be shared with other processes.
-void Reactor::register_watcher(void *watcher_pointer) {
-  auto *watcher = static_cast<FdWatcher *>(watcher_pointer);
-  Reactor *reactor = &Worker::current()->reactor();
+void Reactor::register_watcher(void *registration_pointer) {
+  FdWatcher *watcher = static_cast<Registration *>(registration_pointer)->watcher;
+  Reactor &reactor = Worker::current()->reactor();
   int flags = fcntl(watcher->fd, F_GETFL);
   if (flags < 0) {
     watcher->register_error = -errno;
     return;
   }
-  int rc = uv_poll_init(&reactor->loop_, &watcher->poll, watcher->fd);
+  int rc = uv_poll_init(&reactor.loop_, &watcher->poll, watcher->fd);
   if (rc == 0) {
     watcher->poll.data = watcher;
     watcher->kind = FdKind::kPollable;
@@ -217,10 +219,58 @@ void Reactor::register_watcher(void *watcher_pointer) {
   }
 }
 
-void Reactor::unregister_watcher(void *watcher_pointer) {
+// Scheduler context: frees a watcher that close_fd took out of the table.
+// Queued after any registration of the same watcher, so it runs after it.
+void Reactor::retire_watcher(void *watcher_pointer) {
   auto *watcher = static_cast<FdWatcher *>(watcher_pointer);
-  watcher->kind = FdKind::kClosing;
-  uv_close(reinterpret_cast<uv_handle_t *>(&watcher->poll), free_watcher);
+  if (watcher->registration != nullptr) {
+    watcher->registration->retired = true;
+  }
+  if (watcher->kind == FdKind::kPollable) {
+    watcher->kind = FdKind::kClosing;
+    uv_close(reinterpret_cast<uv_handle_t *>(&watcher->poll), free_watcher);
+  } else {
+    watcher->~FdWatcher();
+    free(watcher);
+  }
+}
+
+// Finds or makes the registered watcher of fd. Returns 0, or a negative
+// errno: -EBADF when the fd is closed while it is being registered.
+int Reactor::register_fd(int fd, FdWatcher **registered) {
+  auto index = static_cast<size_t>(fd);
+  for (;;) {
+    FdWatcher *watcher = watcher_for(fd);
+    if (watcher == nullptr) {
+      return -ENOMEM;
+    }
+    if (watcher->kind != FdKind::kUnregistered) {
+      *registered = watcher;
+      return 0;
+    }
+    if (watcher->registration != nullptr) {
+      // Another thread registers it: queue behind its call, then look again.
+      worker_->run_in_scheduler([](void *) {}, nullptr);
+      continue;
+    }
+    Registration registration{watcher};
+    watcher->registration = &registration;
+    worker_->run_in_scheduler(register_watcher, &registration);
+    if (registration.retired) {
+      return -EBADF; // closed, and the watcher freed, meanwhile
+    }
+    watcher->registration = nullptr;
+    if (watchers_[index] != watcher) {
+      return -EBADF; // closed meanwhile; retire_watcher will free it
+    }
+    if (watcher->kind == FdKind::kUnregistered) {
+      int rc = watcher->register_error;
+      watchers_[index] = nullptr;
+      watcher->~FdWatcher();
+      free(watcher);
+      return rc;
+    }
+  }
 }
 
 int Reactor::wait_fd(int fd, int events, Deadline deadline) {
@@ -230,19 +280,9 @@ int Reactor::wait_fd(int fd, int events, Deadline deadline) {
   if (events == 0 || (events & ~kReadWrite) != 0) {
     return -EINVAL;
   }
-  FdWatcher *watcher = watcher_for(fd);
-  if (watcher == nullptr) {
-    return -ENOMEM;
-  }
-  if (watcher->kind == FdKind::kUnknown) {
-    worker_->run_in_scheduler(register_watcher, watcher);
-    if (watcher->kind == FdKind::kUnknown) {
-      int rc = watcher->register_error;
-      watchers_[static_cast<size_t>(fd)] = nullptr;
-      watcher->~FdWatcher();
-      free(watcher);
-      return rc;
-    }
+  FdWatcher *watcher = nullptr;
+  if (int rc = register_fd(fd, &watcher); rc != 0) {
+    return rc;
   }
   if (watcher->kind == FdKind::kAlwaysReady) {
     return events;
@@ -270,12 +310,8 @@ int Reactor::close_fd(int fd) {
     if (watcher != nullptr) {
       watchers_[static_cast<size_t>(fd)] = nullptr;
       watcher->waiters.wake_all(-EBADF);
-      if (watcher->kind == FdKind::kPollable) {
-        worker_->run_in_scheduler(unregister_watcher, watcher);
-      } else {
-        watcher->~FdWatcher();
-        free(watcher);
-      }
+      // libuv must forget the fd before the number can be reused.
+      worker_->run_in_scheduler(retire_watcher, watcher);
     }
   }
   return close(fd) == 0 ? 0 : -errno;

@@ -27,19 +27,29 @@ namespace sprig {
 class Worker;
 
 enum class FdKind : uint8_t {
-  kUnknown,     // not yet registered with libuv
+  kUnregistered, // not (yet) known to libuv
   kPollable,    // registered: `poll` is a live uv_poll_t
   kAlwaysReady, // epoll refuses it (regular files, directories): always ready
   kClosing,     // uv_close'd; freed by the close callback
 };
 
+struct FdWatcher;
+
+// The registration of a new FdWatcher, on its registrant's stack: tells the
+// registrant whether the fd was closed (and the watcher freed) meanwhile.
+struct Registration {
+  FdWatcher *watcher;
+  bool retired = false;
+};
+
 struct FdWatcher {
   uv_poll_t poll; // poll.data points back here
   int fd = -1;
-  FdKind kind = FdKind::kUnknown;
+  FdKind kind = FdKind::kUnregistered;
+  Registration *registration = nullptr; // set while a registration is queued
   int applied_events = 0; // UV_READABLE | UV_WRITABLE as last started
   bool dirty = false;
-  int register_error = 0; // why uv_poll_init refused the fd, when kUnknown after it
+  int register_error = 0; // why uv_poll_init refused the fd
   WaitQueue waiters;      // each waiter's wanted events are in its wait_data
 };
 
@@ -88,8 +98,9 @@ private:
   static void on_fd_ready(uv_poll_t *handle, int status, int events);
   static void on_timer_ready(uv_poll_t *handle, int status, int events);
   static void on_async(uv_async_t *handle);
-  static void register_watcher(void *watcher);
-  static void unregister_watcher(void *watcher);
+  static void register_watcher(void *registration);
+  static void retire_watcher(void *watcher);
+  int register_fd(int fd, FdWatcher **registered);
 
   Worker *worker_ = nullptr;
   uv_loop_t loop_{};

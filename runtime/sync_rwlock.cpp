@@ -14,11 +14,12 @@ void *const kWantsWrite = reinterpret_cast<void *>(1);
 } // namespace
 
 int RwLock::read_lock(Deadline deadline) {
+  GreenThread *self = Worker::current_thread();
   if (writer_ == nullptr && waiters_.empty()) {
     ++readers_;
+    ++self->read_locks_held;
     return 0;
   }
-  GreenThread *self = Worker::current_thread();
   if (writer_ == self) {
     return -EDEADLK;
   }
@@ -50,8 +51,9 @@ int RwLock::unlock() {
       return -EPERM;
     }
     writer_ = nullptr;
-  } else if (readers_ > 0) {
+  } else if (readers_ > 0 && self->read_locks_held > 0) {
     --readers_;
+    --self->read_locks_held;
   } else {
     return -EPERM;
   }
@@ -73,6 +75,7 @@ void RwLock::grant_waiters() {
   }
   while (front != nullptr && front->wait_data != kWantsWrite) {
     ++readers_;
+    ++front->read_locks_held;
     waiters_.wake(front, 0);
     front = waiters_.front();
   }

@@ -156,6 +156,7 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   thread->wait_reason = WaitReason::kNone;
   thread->wait_object = nullptr;
   thread->saved_errno = 0;
+  thread->read_locks_held = 0;
   thread->name[0] = '\0';
   if (options.name != nullptr) {
     strncpy(thread->name, options.name, sizeof thread->name - 1);

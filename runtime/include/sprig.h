@@ -172,12 +172,15 @@ SPRIG_API int sprig_cond_signal(sprig_cond_t *cond);
 SPRIG_API int sprig_cond_broadcast(sprig_cond_t *cond);
 
 /* Readers share, writers exclude; waiters are served in FIFO order, so a
- * waiting writer holds back readers that arrive after it. */
+ * waiting writer holds back readers that arrive after it. timeout 0: -EBUSY
+ * when the lock cannot be taken at once. -EDEADLK: the caller holds the write
+ * lock. */
 SPRIG_API int sprig_rwlock_create(sprig_rwlock_t **rwlock);
 SPRIG_API int sprig_rwlock_destroy(sprig_rwlock_t *rwlock);
 SPRIG_API int sprig_rwlock_rdlock(sprig_rwlock_t *rwlock, int64_t timeout_ns);
 SPRIG_API int sprig_rwlock_wrlock(sprig_rwlock_t *rwlock, int64_t timeout_ns);
-/* -EPERM: not held by the caller. */
+/* -EPERM: the caller holds neither the write lock nor any read lock (read
+ * holds are counted per thread, not per lock). */
 SPRIG_API int sprig_rwlock_unlock(sprig_rwlock_t *rwlock);
 
 SPRIG_API int sprig_sem_create(sprig_sem_t **sem, unsigned initial);

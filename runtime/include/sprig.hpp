@@ -42,6 +42,10 @@ struct Timeout {
 
 namespace detail {
 
+// What a green thread can run: a callable taking no arguments, called as an lvalue.
+template <class F>
+concept GreenTask = std::invocable<std::add_lvalue_reference_t<std::decay_t<F>>>;
+
 inline void throw_if_error(int rc, const char *what) {
   if (rc < 0) {
     throw std::system_error(-rc, std::generic_category(), what);
@@ -66,9 +70,7 @@ template <class F> void *run_borrowed(void *arg) noexcept {
 // Runs `fn` as the main green thread of a worker on the calling OS thread and
 // returns once every green thread has finished: sprig_run's result (0, -EINVAL,
 // -EBUSY).
-template <class F>
-  requires std::invocable<F &>
-int run(F &&fn) {
+template <detail::GreenTask F> int run(F &&fn) {
   using Fn = std::remove_reference_t<F>;
   return sprig_run(&detail::run_borrowed<Fn>, const_cast<void *>(static_cast<const void *>(&fn)),
                    nullptr);
@@ -83,8 +85,7 @@ class Thread {
 public:
   Thread() noexcept = default;
 
-  template <class F>
-    requires std::invocable<std::decay_t<F> &>
+  template <detail::GreenTask F>
   explicit Thread(F &&fn, const sprig_spawn_options *options = nullptr) {
     using Fn = std::decay_t<F>;
     auto owned = std::make_unique<Fn>(std::forward<F>(fn));
@@ -166,8 +167,7 @@ public:
     return sprig_cond_wait(cond_, mutex.native(), timeout.ns);
   }
   // Waits until ready() holds; each wake-up gets the full timeout again.
-  template <class Predicate>
-    requires std::predicate<Predicate &>
+  template <std::predicate Predicate>
   int wait(Mutex &mutex, Predicate ready, Timeout timeout = forever) {
     while (!ready()) {
       if (int rc = wait(mutex, timeout); rc < 0) {
