@@ -16,7 +16,6 @@ namespace sprig {
 
 namespace {
 
-thread_local Worker *t_worker = nullptr;
 std::atomic<uint64_t> g_next_thread_id{1};
 
 struct SchedulerTrip {
@@ -36,12 +35,7 @@ int64_t coarse_now_ns() { return clock_now_ns(CLOCK_MONOTONIC_COARSE); }
 
 } // namespace
 
-Worker *Worker::current() { return t_worker; }
-
-GreenThread *Worker::current_thread() {
-  Worker *worker = t_worker;
-  return worker == nullptr ? nullptr : worker->running_;
-}
+thread_local Worker *t_worker = nullptr;
 
 int Worker::run(void *(*main_fn)(void *), void *argument, void **result) {
   if (main_fn == nullptr) {
@@ -86,6 +80,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result) {
 void Worker::destroy() {
   reactor_.shutdown();
   for (GreenThread *thread : slots_) {
+    keys_release(thread); // the first thread's, and those of threads never joined
     thread->~GreenThread();
     free(thread);
   }

@@ -69,6 +69,11 @@ struct WorkerStats {
   uint64_t peak_alive = 0;
 };
 
+class Worker;
+
+// The worker of the calling OS thread (initial-exec TLS: one load).
+extern thread_local Worker *t_worker;
+
 class Worker {
 public:
   // Runs main_fn as the first green thread and returns when every green
@@ -76,10 +81,13 @@ public:
   static int run(void *(*main_fn)(void *), void *argument, void **result);
 
   // The worker of the calling OS thread, or nullptr.
-  static Worker *current();
+  static Worker *current() { return t_worker; }
   // The green thread running on the calling OS thread, or nullptr when the
   // caller is not a green thread (scheduler context, or no worker).
-  static GreenThread *current_thread();
+  static GreenThread *current_thread() {
+    Worker *worker = t_worker;
+    return worker == nullptr ? nullptr : worker->running_;
+  }
 
   GreenThread *running() const { return running_; }
   StackPool &stacks() { return stacks_; }
