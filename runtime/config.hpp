@@ -8,7 +8,7 @@
 namespace sprig {
 
 struct Config {
-  size_t stack_size = size_t{256} * 1024;                 // SPRIG_STACK_SIZE: bytes, or with K/M/G
+  size_t stack_size = size_t{256} * 1024;         // SPRIG_STACK_SIZE: bytes, or with K/M/G
   size_t stack_pool_limit = 1024;                 // SPRIG_STACK_POOL: pooled stacks kept for reuse
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
 };

@@ -78,10 +78,10 @@ struct GreenThread : RunLink, WaitLink {
   WaitQueue *waiting_on = nullptr;   // the queue this thread is linked on, if any
   int64_t parked_since_ns = 0;
   Deadline deadline = kNoDeadline;
-  uint32_t timer_index = 0; // position in the timer heap while in_timer_heap
-  int wake_result = 0;      // what park() returns: 0, -ETIMEDOUT, -EBADF...
-  uint64_t park_serial = 0; // counts parks, so a late wake-up from another OS thread is ignored
-  int saved_errno = 0;      // errno while the thread is switched out
+  uint32_t timer_index = 0;     // position in the timer heap while in_timer_heap
+  int wake_result = 0;          // what park() returns: 0, -ETIMEDOUT, -EBADF...
+  uint64_t park_serial = 0;     // counts parks, so a late wake-up from another OS thread is ignored
+  int saved_errno = 0;          // errno while the thread is switched out
   uint32_t read_locks_held = 0; // rwlock read holds, across all rwlocks
 
   void *(*start)(void *) = nullptr;

@@ -28,9 +28,9 @@ class Worker;
 
 enum class FdKind : uint8_t {
   kUnregistered, // not (yet) known to libuv
-  kPollable,    // registered: `poll` is a live uv_poll_t
-  kAlwaysReady, // epoll refuses it (regular files, directories): always ready
-  kClosing,     // uv_close'd; freed by the close callback
+  kPollable,     // registered: `poll` is a live uv_poll_t
+  kAlwaysReady,  // epoll refuses it (regular files, directories): always ready
+  kClosing,      // uv_close'd; freed by the close callback
 };
 
 struct FdWatcher;
@@ -47,7 +47,7 @@ struct FdWatcher {
   int fd = -1;
   FdKind kind = FdKind::kUnregistered;
   Registration *registration = nullptr; // set while a registration is queued
-  int applied_events = 0; // UV_READABLE | UV_WRITABLE as last started
+  int applied_events = 0;               // UV_READABLE | UV_WRITABLE as last started
   bool dirty = false;
   int register_error = 0; // why uv_poll_init refused the fd
   WaitQueue waiters;      // each waiter's wanted events are in its wait_data

@@ -100,9 +100,9 @@ SPRIG_API int sprig_backtrace(sprig_thread_t thread, char *buf, size_t len);
 
 /* Waits until fd is readable and/or writable (events: SPRIG_READABLE |
  * SPRIG_WRITABLE). Returns the ready events among those asked for; a hang-up or
- * an error makes the fd ready for both. Regular files are always ready. The fd's flags are left unchanged.
- * -EBADF, -EINVAL, -ETIMEDOUT; -EBADF also when sprig_close closes the fd
- * while this thread waits on it. */
+ * an error makes the fd ready for both. Regular files are always ready. The fd's flags are left
+ * unchanged. -EBADF, -EINVAL, -ETIMEDOUT; -EBADF also when sprig_close closes the fd while this
+ * thread waits on it. */
 SPRIG_API int sprig_wait_fd(int fd, int events, int64_t timeout_ns);
 
 /* Socket helpers. They put the fd in O_NONBLOCK mode and park the green thread
