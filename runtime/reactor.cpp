@@ -281,8 +281,8 @@ int Reactor::wait_fd(int fd, int events, Deadline deadline) {
     return -EINVAL;
   }
   FdWatcher *watcher = nullptr;
-  if (int rc = register_fd(fd, &watcher); rc != 0) {
-    return rc;
+  if (int rc = register_fd(fd, &watcher); rc != 0 || watcher == nullptr) {
+    return rc != 0 ? rc : -ENOMEM;
   }
   if (watcher->kind == FdKind::kAlwaysReady) {
     return events;

@@ -72,6 +72,7 @@ struct WorkerStats {
 class Worker;
 
 // The worker of the calling OS thread (initial-exec TLS: one load).
+// NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to nullptr
 extern thread_local Worker *t_worker;
 
 class Worker {
