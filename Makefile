@@ -43,12 +43,15 @@ EXAMPLE_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SAN_FLAGS) -Iruntime/include
 RT_SOURCES := $(sort $(wildcard runtime/*.cpp))
 RT_ASM := $(sort $(wildcard runtime/*.S))
 RT_OBJECTS := $(RT_SOURCES:%.cpp=$(BUILD)/obj/%.o) $(RT_ASM:%.S=$(BUILD)/obj/%.o)
+PRELOAD_SOURCES := $(sort $(wildcard shim/*.cpp preload/*.cpp))
+PRELOAD_OBJECTS := $(PRELOAD_SOURCES:%.cpp=$(BUILD)/obj/%.o)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_OBJECTS := $(UNIT_SOURCES:%.cpp=$(BUILD)/obj/%.o)
 EXAMPLES := $(patsubst tests/examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard tests/examples/*.c)))
 BENCH_C := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.c)))
 BENCH_CXX := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.cpp)))
-HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp)
+HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp \
+	shim/*.hpp shim/*.def)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
@@ -57,7 +60,7 @@ DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config s
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
 	format check-format lint help examples bench-build
 
-all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc
+all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc $(BUILD)/libsprig.so
 
 help:
 	@echo "make            build libsprig-rt.so, libsprig-rt.a, sprig.pc"
@@ -101,6 +104,28 @@ $(BUILD)/libsprig-rt.so: $(RT_OBJECTS) $(LIBUV_A) runtime/sprig-rt.map
 	  -Wl,--exclude-libs,ALL -Wl,--version-script=runtime/sprig-rt.map \
 	  -Wl,--no-undefined -Wl,-soname,libsprig-rt.so.0 -ldl -lpthread
 	ln -sf libsprig-rt.so $(BUILD)/libsprig-rt.so.0
+
+# ---- the preload: shim + runtime --------------------------------------------
+
+$(BUILD)/obj/shim/%.o: shim/%.cpp $(HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(RT_CXXFLAGS) -Ishim -c $< -o $@
+
+$(BUILD)/obj/preload/%.o: preload/%.cpp $(HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(RT_CXXFLAGS) -Ishim -c $< -o $@
+
+# libsprig.so exports the rows of shim/hooks.def and the sprig_ API, nothing else.
+$(BUILD)/sprig-preload.map: shim/hooks.def
+	@mkdir -p $(@D)
+	{ echo '{ global: sprig_*;'; \
+	  $(CC) -E -P -x c '-DSPRIG_HOOK(r,n,p,a)=n;' '-DSPRIG_HOOK_CUSTOM(r,n,p,a)=n;' $<; \
+	  echo 'local: *; };'; } > $@
+
+$(BUILD)/libsprig.so: $(RT_OBJECTS) $(PRELOAD_OBJECTS) $(LIBUV_A) $(BUILD)/sprig-preload.map
+	$(CC) -shared -o $@ $(RT_OBJECTS) $(PRELOAD_OBJECTS) $(LIBUV_A) $(SAN_FLAGS) \
+	  -Wl,--exclude-libs,ALL -Wl,--version-script=$(BUILD)/sprig-preload.map \
+	  -Wl,--no-undefined -ldl -lpthread
 
 # One relocatable object holding the runtime and the libuv members it uses;
 # every global except the sprig_ API is made local, so the archive cannot
@@ -195,6 +220,7 @@ clean:
 # ---- style ------------------------------------------------------------------
 
 FORMAT_FILES := $(wildcard runtime/*.cpp runtime/*.hpp runtime/*.h runtime/include/*.h \
+	shim/*.cpp shim/*.hpp preload/*.cpp \
 	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp)
 
 format: | $(DEPS_STAMP)
@@ -204,7 +230,7 @@ check-format: | $(DEPS_STAMP)
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 lint: | $(DEPS_STAMP)
-	clang-tidy --quiet $(RT_SOURCES) -- $(RT_CXXFLAGS) $(LINT_EXTRA)
+	clang-tidy --quiet $(RT_SOURCES) $(PRELOAD_SOURCES) -- $(RT_CXXFLAGS) -Ishim $(LINT_EXTRA)
 	cppcheck --quiet --error-exitcode=1 --std=c++20 --language=c++ --inline-suppr \
 	  --enable=warning,performance,portability --suppress=missingIncludeSystem \
 	  -Iruntime -Iruntime/include -D__x86_64__ $(RT_SOURCES)

@@ -37,7 +37,8 @@ int64_t coarse_now_ns() { return clock_now_ns(CLOCK_MONOTONIC_COARSE); }
 
 thread_local Worker *t_worker = nullptr;
 
-int Worker::run(void *(*main_fn)(void *), void *argument, void **result) {
+int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
+                const SpawnOptions &main_options) {
   if (main_fn == nullptr) {
     return -EINVAL;
   }
@@ -61,7 +62,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result) {
   if (rc == 0) {
     t_worker = worker;
     GreenThread *main_thread = nullptr;
-    rc = worker->spawn(SpawnOptions{}, main_fn, argument, &main_thread);
+    rc = worker->spawn(main_options, main_fn, argument, &main_thread);
     if (rc == 0) {
       main_thread->is_main = true;
       worker->scheduler_loop();

@@ -79,7 +79,8 @@ class Worker {
 public:
   // Runs main_fn as the first green thread and returns when every green
   // thread has finished (the body of sprig_run).
-  static int run(void *(*main_fn)(void *), void *argument, void **result);
+  static int run(void *(*main_fn)(void *), void *argument, void **result,
+                 const SpawnOptions &main_options = SpawnOptions{});
 
   // The worker of the calling OS thread, or nullptr.
   static Worker *current() { return t_worker; }

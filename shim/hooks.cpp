@@ -1,0 +1,22 @@
+// hooks.cpp - the exported interposers, generated from hooks.def: green callers go green, others go
+// to libc.
+#include "real.hpp"
+#include "shim.hpp"
+#include "worker.hpp"
+
+#define SPRIG_EXPORT __attribute__((visibility("default")))
+
+#define SPRIG_HOOK(ret, name, params, args)                                                        \
+  extern "C" SPRIG_EXPORT ret name params {                                                        \
+    if (sprig::Worker::current_thread() != nullptr) {                                              \
+      return sprig::shim::name args;                                                               \
+    }                                                                                              \
+    if (sprig::real::name == nullptr) { /* called before libsprig.so's constructor */              \
+      sprig::real::resolve_all();                                                                  \
+    }                                                                                              \
+    return sprig::real::name args;                                                                 \
+  }
+#define SPRIG_HOOK_CUSTOM(ret, name, params, args)
+#include "hooks.def"
+#undef SPRIG_HOOK
+#undef SPRIG_HOOK_CUSTOM

@@ -1,0 +1,18 @@
+// real.hpp - pointers to the libc functions the shim interposes, resolved before main.
+#pragma once
+
+#include "hooks_prelude.hpp"
+
+namespace sprig::real {
+
+#define SPRIG_HOOK(ret, name, params, args) extern ret(*name) params;
+#define SPRIG_HOOK_CUSTOM SPRIG_HOOK
+#include "hooks.def"
+#undef SPRIG_HOOK
+#undef SPRIG_HOOK_CUSTOM
+
+// Resolves every pointer; on a missing symbol prints one line and exits(127).
+// Runs as an early constructor of libsprig.so; safe to call again.
+void resolve_all();
+
+} // namespace sprig::real

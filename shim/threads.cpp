@@ -1,0 +1,135 @@
+// threads.cpp - pthread_create, join, detach, exit, self, yield and names on green threads.
+#include "real.hpp"
+#include "shim.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+using sprig::GreenThread;
+using sprig::Worker;
+
+namespace sprig::shim {
+
+namespace {
+
+GreenThread *thread_of(pthread_t thread) { return Worker::current()->find(to_handle(thread)); }
+
+} // namespace
+
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
+                   void *arg) {
+  SpawnOptions options;
+  if (attr != nullptr) {
+    size_t stack_size = 0;
+    int detach_state = PTHREAD_CREATE_JOINABLE;
+    // The attribute readers are not interposed: glibc reads its own struct.
+    if (pthread_attr_getstacksize(attr, &stack_size) == 0) {
+      options.stack_size = stack_size;
+    }
+    if (pthread_attr_getdetachstate(attr, &detach_state) == 0) {
+      options.detached = detach_state == PTHREAD_CREATE_DETACHED;
+    }
+  }
+  GreenThread *spawned = nullptr;
+  int rc = Worker::current()->spawn(options, start, arg, &spawned);
+  if (rc == -EINVAL && options.stack_size != 0) {
+    return EINVAL;
+  }
+  if (rc != 0) {
+    return EAGAIN; // as pthread_create: out of memory for a stack
+  }
+  *thread = to_pthread(Worker::handle_of(spawned));
+  return 0;
+}
+
+int pthread_join(pthread_t thread, void **retval) {
+  GreenThread *target = thread_of(thread);
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  return -Worker::current()->join(target, retval, kNoDeadline);
+}
+
+int pthread_tryjoin_np(pthread_t thread, void **retval) {
+  GreenThread *target = thread_of(thread);
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  if (target->state != ThreadState::kExited) {
+    return target == Worker::current_thread() ? EDEADLK : EBUSY;
+  }
+  return -Worker::current()->join(target, retval, kNoDeadline);
+}
+
+int pthread_timedjoin_np(pthread_t thread, void **retval, const struct timespec *abstime) {
+  GreenThread *target = thread_of(thread);
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  Deadline deadline = kNoDeadline;
+  if (abstime != nullptr) {
+    int rc = absolute_to_deadline(CLOCK_REALTIME, *abstime, &deadline);
+    if (rc != 0) {
+      return EINVAL;
+    }
+  }
+  return -Worker::current()->join(target, retval, deadline);
+}
+
+int pthread_detach(pthread_t thread) {
+  GreenThread *target = thread_of(thread);
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  return -Worker::current()->detach(target);
+}
+
+pthread_t pthread_self() { return to_pthread(Worker::handle_of(Worker::current_thread())); }
+
+int pthread_equal(pthread_t a, pthread_t b) { return a == b ? 1 : 0; }
+
+int sched_yield() {
+  Worker::current()->yield();
+  return 0;
+}
+
+int pthread_setname_np(pthread_t thread, const char *name) {
+  GreenThread *target = thread_of(thread);
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  size_t length = strlen(name);
+  if (length >= sizeof target->name) {
+    return ERANGE;
+  }
+  memcpy(target->name, name, length + 1);
+  return 0;
+}
+
+int pthread_getname_np(pthread_t thread, char *name, size_t len) {
+  GreenThread *target = thread_of(thread);
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  size_t length = strlen(target->name);
+  if (len <= length) {
+    return ERANGE;
+  }
+  memcpy(name, target->name, length + 1);
+  return 0;
+}
+
+} // namespace sprig::shim
+
+// Never returns, so it is written out instead of generated.
+extern "C" __attribute__((visibility("default"))) void pthread_exit(void *retval) {
+  if (Worker::current_thread() != nullptr) {
+    Worker::current()->exit_running(retval);
+  }
+  if (sprig::real::pthread_exit == nullptr) {
+    sprig::real::resolve_all();
+  }
+  sprig::real::pthread_exit(retval);
+  __builtin_unreachable();
+}
