@@ -6,6 +6,7 @@
 
 #define SPRIG_EXPORT __attribute__((visibility("default")))
 
+// NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
 #define SPRIG_HOOK(ret, name, params, args)                                                        \
   extern "C" SPRIG_EXPORT ret name params {                                                        \
     if (sprig::Worker::current_thread() != nullptr) {                                              \
@@ -20,3 +21,4 @@
 #include "hooks.def"
 #undef SPRIG_HOOK
 #undef SPRIG_HOOK_CUSTOM
+// NOLINTEND(bugprone-macro-parentheses)

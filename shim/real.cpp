@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+// NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def; the
+// arguments are declarators and argument lists, which cannot be parenthesised.
 namespace sprig::real {
 
 #define SPRIG_HOOK(ret, name, params, args) ret(*name) params = nullptr;
@@ -14,19 +16,23 @@ namespace sprig::real {
 
 namespace {
 
+// No stdio: this runs before the program's constructors.
+void write_stderr(const char *text) {
+  size_t length = 0;
+  while (text[length] != '\0') {
+    ++length;
+  }
+  if (write(STDERR_FILENO, text, length) < 0) {
+    return; // nothing better to do on the way to _exit
+  }
+}
+
 void *lookup(const char *name) {
   void *symbol = dlsym(RTLD_NEXT, name);
   if (symbol == nullptr) {
-    // No stdio: this runs before the program's constructors.
-    static const char prefix[] = "sprig: cannot find the libc symbol ";
-    ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
-    size_t length = 0;
-    while (name[length] != '\0') {
-      ++length;
-    }
-    ignored = write(STDERR_FILENO, name, length);
-    ignored = write(STDERR_FILENO, "\n", 1);
-    (void)ignored;
+    write_stderr("sprig: cannot find the libc symbol ");
+    write_stderr(name);
+    write_stderr("\n");
     _exit(127);
   }
   return symbol;
@@ -51,3 +57,4 @@ void resolve_all() {
 __attribute__((constructor(101))) void resolve_at_load() { resolve_all(); }
 
 } // namespace sprig::real
+// NOLINTEND(bugprone-macro-parentheses)

@@ -5,11 +5,13 @@
 
 namespace sprig::real {
 
+// NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
 #define SPRIG_HOOK(ret, name, params, args) extern ret(*name) params;
 #define SPRIG_HOOK_CUSTOM SPRIG_HOOK
 #include "hooks.def"
 #undef SPRIG_HOOK
 #undef SPRIG_HOOK_CUSTOM
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Resolves every pointer; on a missing symbol prints one line and exits(127).
 // Runs as an early constructor of libsprig.so; safe to call again.

@@ -8,11 +8,13 @@
 
 namespace sprig::shim {
 
+// NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
 #define SPRIG_HOOK(ret, name, params, args) ret name params;
 #define SPRIG_HOOK_CUSTOM(ret, name, params, args)
 #include "hooks.def"
 #undef SPRIG_HOOK
 #undef SPRIG_HOOK_CUSTOM
+// NOLINTEND(bugprone-macro-parentheses)
 
 // pthread_t values the shim hands out are green thread handles.
 inline pthread_t to_pthread(uint64_t handle) { return static_cast<pthread_t>(handle); }

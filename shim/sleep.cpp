@@ -5,8 +5,6 @@
 
 #include <cerrno>
 
-using sprig::Worker;
-
 namespace sprig::shim {
 
 namespace {

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-using sprig::GreenThread;
 using sprig::Worker;
 
 namespace sprig::shim {
@@ -86,8 +85,6 @@ int pthread_detach(pthread_t thread) {
 }
 
 pthread_t pthread_self() { return to_pthread(Worker::handle_of(Worker::current_thread())); }
-
-int pthread_equal(pthread_t a, pthread_t b) { return a == b ? 1 : 0; }
 
 int sched_yield() {
   Worker::current()->yield();
