@@ -16,23 +16,26 @@ struct ListNode {
 };
 
 // A FIFO of T, linked through T's base `Tag`. No allocation; O(1) push, pop
-// and unlink.
+// and unlink. All-zero bytes are a valid empty list (the circular head is
+// made on first push), so a list can live inside a statically initialised
+// pthread object; 16 bytes, no element count.
 template <typename T, typename Tag = ListNode> class IntrusiveList {
 public:
-  IntrusiveList() { head_.prev = head_.next = &head_; }
+  IntrusiveList() = default;
   IntrusiveList(const IntrusiveList &) = delete;
   IntrusiveList &operator=(const IntrusiveList &) = delete;
 
-  bool empty() const { return head_.next == &head_; }
-  size_t size() const { return size_; }
+  bool empty() const { return head_.next == nullptr || head_.next == &head_; }
 
   void push_back(T *item) {
+    if (head_.next == nullptr) {
+      head_.prev = head_.next = &head_;
+    }
     ListNode *node = static_cast<Tag *>(item);
     node->prev = head_.prev;
     node->next = &head_;
     head_.prev->next = node;
     head_.prev = node;
-    ++size_;
   }
 
   T *front() const { return empty() ? nullptr : owner(head_.next); }
@@ -51,11 +54,13 @@ public:
     node->prev->next = node->next;
     node->next->prev = node->prev;
     node->prev = node->next = nullptr;
-    --size_;
   }
 
   // Calls fn on each element, front to back; fn may unlink the element it got.
   template <typename Fn> void for_each(Fn fn) const {
+    if (head_.next == nullptr) {
+      return;
+    }
     for (ListNode *node = head_.next; node != &head_;) {
       ListNode *next = node->next;
       fn(owner(node));
@@ -67,7 +72,6 @@ private:
   static T *owner(ListNode *node) { return static_cast<T *>(static_cast<Tag *>(node)); }
 
   ListNode head_;
-  size_t size_ = 0;
 };
 
 } // namespace sprig

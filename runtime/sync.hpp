@@ -16,30 +16,39 @@
 
 namespace sprig {
 
-enum class MutexKind : uint8_t { kNormal = 0, kRecursive = 1, kErrorCheck = 2 };
+// The values of glibc's PTHREAD_MUTEX_* types; 3 (adaptive) acts as normal.
+enum class MutexKind : int { kNormal = 0, kRecursive = 1, kErrorCheck = 2 };
 
+// Mutex and CondVar are laid out to live inside pthread_mutex_t and
+// pthread_cond_t (see shim/sync.cpp): all-zero bytes are an unlocked normal
+// mutex and a CLOCK_REALTIME condition variable, as PTHREAD_MUTEX_INITIALIZER
+// and PTHREAD_COND_INITIALIZER are, and the mutex kind sits where glibc's
+// static initializers put it (__data.__kind, byte 16).
 class Mutex {
 public:
-  explicit Mutex(MutexKind kind) : kind_(kind) {}
+  explicit Mutex(MutexKind kind) : kind_(static_cast<int>(kind)) {}
   // deadline 0 (already passed) means try once: -EBUSY when held.
   int lock(Deadline deadline);
   int try_lock();
   int unlock();
   bool busy() const { return owner_ != nullptr || !waiters_.empty(); }
   GreenThread *owner() const { return owner_; }
-  MutexKind kind() const { return kind_; }
+  MutexKind kind() const { return static_cast<MutexKind>(kind_); }
 
 private:
   friend class CondVar;
-  MutexKind kind_;
-  GreenThread *owner_ = nullptr;
-  unsigned recursion_ = 0;
-  WaitQueue waiters_;
+  GreenThread *owner_ = nullptr; // bytes 0-7
+  unsigned recursion_ = 0;       // 8-11
+  unsigned unused_ = 0;          // 12-15
+  int kind_;                     // 16-19: a MutexKind value
+  int unused2_ = 0;              // 20-23
+  WaitQueue waiters_;            // 24-39
 };
 
 class CondVar {
 public:
   explicit CondVar(clockid_t clock) : clock_(clock) {}
+  CondVar() = default;
   // Unlocks, waits until signalled or the deadline, relocks. A recursive
   // mutex is released and regained at its full depth.
   int wait(Mutex &mutex, Deadline deadline);
@@ -49,8 +58,8 @@ public:
   clockid_t clock() const { return clock_; }
 
 private:
-  clockid_t clock_;
-  WaitQueue waiters_;
+  WaitQueue waiters_;                // bytes 0-15
+  clockid_t clock_ = CLOCK_REALTIME; // 16-19: CLOCK_REALTIME is 0
 };
 
 class RwLock {

@@ -15,14 +15,14 @@ int Mutex::try_lock() {
     recursion_ = 1;
     return 0;
   }
-  if (owner_ == self && kind_ == MutexKind::kRecursive) {
+  if (owner_ == self && kind() == MutexKind::kRecursive) {
     if (recursion_ == UINT_MAX) {
       return -EAGAIN;
     }
     ++recursion_;
     return 0;
   }
-  return owner_ == self && kind_ == MutexKind::kErrorCheck ? -EDEADLK : -EBUSY;
+  return owner_ == self && kind() == MutexKind::kErrorCheck ? -EDEADLK : -EBUSY;
 }
 
 int Mutex::lock(Deadline deadline) {
@@ -39,10 +39,11 @@ int Mutex::lock(Deadline deadline) {
 
 int Mutex::unlock() {
   GreenThread *self = Worker::current_thread();
-  if (owner_ == nullptr || (owner_ != self && kind_ != MutexKind::kNormal)) {
+  if (owner_ == nullptr ||
+      (owner_ != self && (kind() == MutexKind::kRecursive || kind() == MutexKind::kErrorCheck))) {
     return -EPERM;
   }
-  if (kind_ == MutexKind::kRecursive && --recursion_ > 0) {
+  if (kind() == MutexKind::kRecursive && --recursion_ > 0) {
     return 0;
   }
   GreenThread *next = waiters_.front();

@@ -8,7 +8,6 @@ namespace sprig {
 class WaitQueue {
 public:
   bool empty() const { return waiters_.empty(); }
-  size_t size() const { return waiters_.size(); }
   GreenThread *front() const { return waiters_.front(); }
 
   // Parks the running green thread at the back of this queue until woken or

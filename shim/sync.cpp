@@ -1,0 +1,131 @@
+// sync.cpp - pthread mutexes and condition variables as green objects living inside the pthread
+// ones.
+//
+// sprig::Mutex (40 bytes) and sprig::CondVar (24 bytes) fit in
+// pthread_mutex_t and pthread_cond_t, and their all-zero state is what the
+// static initializers write, so PTHREAD_MUTEX_INITIALIZER,
+// PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+// and PTHREAD_COND_INITIALIZER work with no side table and no allocation.
+// Rejected: a hash map from pthread object to a green twin (a lookup and a
+// lock on every call, and a leak for objects never destroyed).
+#include "sync.hpp"
+#include "shim.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <cstddef>
+#include <new>
+
+namespace sprig::shim {
+
+static_assert(sizeof(Mutex) <= sizeof(pthread_mutex_t));
+static_assert(offsetof(pthread_mutex_t, __data.__kind) == 16); // where Mutex keeps its kind
+static_assert(alignof(Mutex) <= alignof(pthread_mutex_t));
+static_assert(sizeof(CondVar) <= sizeof(pthread_cond_t));
+static_assert(alignof(CondVar) <= alignof(pthread_cond_t));
+
+namespace {
+
+Mutex &green(pthread_mutex_t *mutex) { return *std::launder(reinterpret_cast<Mutex *>(mutex)); }
+CondVar &green(pthread_cond_t *cond) { return *std::launder(reinterpret_cast<CondVar *>(cond)); }
+
+// A pthread-style result: 0 or a positive errno value.
+int positive(int rc) { return -rc; }
+
+int lock_until(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *abstime) {
+  int rc = green(mutex).try_lock();
+  if (rc != -EBUSY) {
+    return positive(rc);
+  }
+  Deadline deadline = kNoDeadline;
+  if (abstime == nullptr || absolute_to_deadline(clock, *abstime, &deadline) != 0) {
+    return EINVAL; // checked only when the call would wait, as glibc does
+  }
+  return positive(green(mutex).lock(deadline));
+}
+
+int wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
+               const struct timespec *abstime) {
+  Deadline deadline = kNoDeadline;
+  if (abstime == nullptr || absolute_to_deadline(clock, *abstime, &deadline) != 0) {
+    return EINVAL;
+  }
+  return positive(green(cond).wait(green(mutex), deadline));
+}
+
+} // namespace
+
+int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr) {
+  int type = PTHREAD_MUTEX_NORMAL;
+  if (attr != nullptr && pthread_mutexattr_gettype(attr, &type) != 0) {
+    return EINVAL;
+  }
+  if (type < PTHREAD_MUTEX_NORMAL || type > PTHREAD_MUTEX_ADAPTIVE_NP) {
+    return EINVAL;
+  }
+  new (mutex) Mutex(static_cast<MutexKind>(type == PTHREAD_MUTEX_ADAPTIVE_NP ? 0 : type));
+  return 0;
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *mutex) { return green(mutex).busy() ? EBUSY : 0; }
+
+int pthread_mutex_lock(pthread_mutex_t *mutex) { return positive(green(mutex).lock(kNoDeadline)); }
+
+int pthread_mutex_trylock(pthread_mutex_t *mutex) {
+  int rc = green(mutex).try_lock();
+  return rc == -EDEADLK ? EBUSY : positive(rc); // glibc's trylock never says EDEADLK
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *abstime) {
+  return lock_until(mutex, CLOCK_REALTIME, abstime);
+}
+
+int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock,
+                            const struct timespec *abstime) {
+  if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+    return EINVAL;
+  }
+  return lock_until(mutex, clock, abstime);
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *mutex) { return positive(green(mutex).unlock()); }
+
+int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr) {
+  clockid_t clock = CLOCK_REALTIME;
+  if (attr != nullptr && pthread_condattr_getclock(attr, &clock) != 0) {
+    return EINVAL;
+  }
+  new (cond) CondVar(clock);
+  return 0;
+}
+
+int pthread_cond_destroy(pthread_cond_t *cond) { return green(cond).busy() ? EBUSY : 0; }
+
+int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex) {
+  return positive(green(cond).wait(green(mutex), kNoDeadline));
+}
+
+int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                           const struct timespec *abstime) {
+  return wait_until(cond, mutex, green(cond).clock(), abstime);
+}
+
+int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
+                           const struct timespec *abstime) {
+  if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+    return EINVAL;
+  }
+  return wait_until(cond, mutex, clock, abstime);
+}
+
+int pthread_cond_signal(pthread_cond_t *cond) {
+  green(cond).signal();
+  return 0;
+}
+
+int pthread_cond_broadcast(pthread_cond_t *cond) {
+  green(cond).broadcast();
+  return 0;
+}
+
+} // namespace sprig::shim
