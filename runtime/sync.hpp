@@ -85,8 +85,8 @@ public:
   bool busy() const { return !waiters_.empty(); }
 
 private:
+  WaitQueue waiters_; // bytes 0-15; the whole object fits in sem_t
   unsigned count_;
-  WaitQueue waiters_;
 };
 
 class Barrier {

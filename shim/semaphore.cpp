@@ -1,0 +1,75 @@
+// semaphore.cpp - unnamed POSIX semaphores (sem_init) as green semaphores living inside sem_t.
+//
+// Named semaphores (sem_open) and process-shared ones (pshared != 0) are
+// shared with other processes through memory sprig does not own: sem_init
+// with pshared refuses with ENOSYS, as glibc does where it has no support;
+// see sprig(7).
+#include "shim.hpp"
+#include "sync.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <new>
+
+namespace sprig::shim {
+
+static_assert(sizeof(Semaphore) <= sizeof(sem_t));
+static_assert(alignof(Semaphore) <= alignof(sem_t));
+
+namespace {
+
+Semaphore &green(sem_t *sem) { return *std::launder(reinterpret_cast<Semaphore *>(sem)); }
+
+int wait_until(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
+  if (green(sem).value() > 0) {
+    return set_errno_result(green(sem).wait(kNoDeadline));
+  }
+  Deadline deadline = kNoDeadline;
+  if (abstime == nullptr || absolute_to_deadline(clock, *abstime, &deadline) != 0) {
+    return set_errno_result(-EINVAL);
+  }
+  return set_errno_result(green(sem).wait(deadline));
+}
+
+} // namespace
+
+int sem_init(sem_t *sem, int pshared, unsigned value) {
+  if (value > SEM_VALUE_MAX) {
+    return set_errno_result(-EINVAL);
+  }
+  if (pshared != 0) {
+    return set_errno_result(-ENOSYS);
+  }
+  new (sem) Semaphore(value);
+  return 0;
+}
+
+int sem_destroy(sem_t *sem) { return green(sem).busy() ? set_errno_result(-EBUSY) : 0; }
+
+int sem_wait(sem_t *sem) { return set_errno_result(green(sem).wait(kNoDeadline)); }
+
+int sem_trywait(sem_t *sem) {
+  return green(sem).value() > 0 ? set_errno_result(green(sem).wait(kNoDeadline))
+                                : set_errno_result(-EAGAIN);
+}
+
+int sem_timedwait(sem_t *sem, const struct timespec *abstime) {
+  return wait_until(sem, CLOCK_REALTIME, abstime);
+}
+
+int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
+  if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+    return set_errno_result(-EINVAL);
+  }
+  return wait_until(sem, clock, abstime);
+}
+
+int sem_post(sem_t *sem) { return set_errno_result(green(sem).post()); }
+
+int sem_getvalue(sem_t *sem, int *value) {
+  *value = static_cast<int>(green(sem).value());
+  return 0;
+}
+
+} // namespace sprig::shim
