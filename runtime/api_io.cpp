@@ -1,6 +1,7 @@
 // api_io.cpp - waiting on fds and the socket helpers: accept, connect, read, write, close.
 #include "api_common.hpp"
 #include "sprig.h"
+#include "sys.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,14 +14,14 @@ using sprig::Worker;
 namespace {
 
 int make_nonblocking(int fd) {
-  int flags = fcntl(fd, F_GETFL);
+  long flags = sprig::sys::fcntl(fd, F_GETFL);
   if (flags < 0) {
-    return -errno;
+    return static_cast<int>(flags);
   }
-  if ((flags & O_NONBLOCK) == 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    return -errno;
+  if ((flags & O_NONBLOCK) != 0) {
+    return 0;
   }
-  return 0;
+  return static_cast<int>(sprig::sys::fcntl(fd, F_SETFL, flags | O_NONBLOCK));
 }
 
 // The common start of the socket helpers: green caller, timeout, O_NONBLOCK.
@@ -65,9 +66,9 @@ int sprig_wait_fd(int fd, int events, int64_t timeout_ns) {
     pollfd probe{fd, 0, 0};
     probe.events = static_cast<short>(((events & SPRIG_READABLE) != 0 ? POLLIN : 0) |
                                       ((events & SPRIG_WRITABLE) != 0 ? POLLOUT : 0));
-    int ready = poll(&probe, 1, 0);
+    long ready = sprig::sys::poll(&probe, 1, 0);
     if (ready < 0) {
-      return -errno;
+      return static_cast<int>(ready);
     }
     if ((probe.revents & POLLNVAL) != 0) {
       return -EBADF;
@@ -90,12 +91,12 @@ int sprig_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int64_t time
     return rc;
   }
   for (;;) {
-    int client = accept4(fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    long client = sprig::sys::accept4(fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (client >= 0) {
-      return client;
+      return static_cast<int>(client);
     }
-    if (!would_block(errno) && errno != EINTR) {
-      return -errno;
+    if (!would_block(static_cast<int>(-client)) && client != -EINTR) {
+      return static_cast<int>(client);
     }
     if (int rc = await(fd, SPRIG_READABLE, timeout); rc != 0) {
       return rc;
@@ -108,19 +109,18 @@ int sprig_connect(int fd, const struct sockaddr *addr, socklen_t addrlen, int64_
   if (int rc = begin_io(fd, timeout_ns, &timeout); rc != 0) {
     return rc;
   }
-  if (connect(fd, addr, addrlen) == 0) {
-    return 0;
-  }
-  if (errno != EINPROGRESS) {
-    return -errno;
+  long rc = sprig::sys::connect(fd, addr, addrlen);
+  if (rc != -EINPROGRESS) {
+    return static_cast<int>(rc);
   }
   if (int rc = await(fd, SPRIG_WRITABLE, timeout); rc != 0) {
     return rc;
   }
   int error = 0;
   socklen_t length = sizeof error;
-  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
-    return -errno;
+  if (long failed = sprig::sys::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      failed != 0) {
+    return static_cast<int>(failed);
   }
   return -error;
 }
@@ -131,12 +131,12 @@ ssize_t sprig_read(int fd, void *buf, size_t len, int64_t timeout_ns) {
     return rc;
   }
   for (;;) {
-    ssize_t got = read(fd, buf, len);
+    long got = sprig::sys::read(fd, buf, len);
     if (got >= 0) {
       return got;
     }
-    if (!would_block(errno) && errno != EINTR) {
-      return -errno;
+    if (!would_block(static_cast<int>(-got)) && got != -EINTR) {
+      return got;
     }
     if (int rc = await(fd, SPRIG_READABLE, timeout); rc != 0) {
       return rc;
@@ -152,12 +152,12 @@ ssize_t sprig_write(int fd, const void *buf, size_t len, int64_t timeout_ns) {
   const char *cursor = static_cast<const char *>(buf);
   size_t written = 0;
   while (written < len) {
-    ssize_t put = write(fd, cursor + written, len - written);
+    long put = sprig::sys::write(fd, cursor + written, len - written);
     if (put >= 0) {
       written += static_cast<size_t>(put);
       continue;
     }
-    int error = errno;
+    int error = static_cast<int>(-put);
     if (!would_block(error) && error != EINTR) {
       return written > 0 ? static_cast<ssize_t>(written) : -error;
     }
@@ -172,7 +172,7 @@ ssize_t sprig_write(int fd, const void *buf, size_t len, int64_t timeout_ns) {
 
 int sprig_close(int fd) {
   if (Worker::current_thread() == nullptr) {
-    return close(fd) == 0 ? 0 : -errno;
+    return static_cast<int>(sprig::sys::close(fd));
   }
   return Worker::current()->reactor().close_fd(fd);
 }

@@ -1,6 +1,8 @@
 // fatal.cpp - print one line and abort.
 #include "fatal.hpp"
 
+#include "sys.hpp"
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -21,9 +23,9 @@ void fatal(const char *format, ...) {
     ++length;
   }
   line[length++] = '\n';
-  // write(2), not stdio: this may run with stdio locks held.
-  ssize_t ignored = write(STDERR_FILENO, line, length);
-  (void)ignored;
+  // A raw write(2), not stdio (this may run with stdio locks held) and not
+  // an interposed write (this may run on a green thread).
+  sys::write(STDERR_FILENO, line, length);
   abort();
 }
 

@@ -55,6 +55,8 @@ const char *wait_reason_name(WaitReason reason) {
     return "write fd";
   case WaitReason::kFdReadWrite:
     return "read/write fd";
+  case WaitReason::kPoll:
+    return "poll";
   case WaitReason::kOffload:
     return "offload";
   case WaitReason::kDns:

@@ -48,6 +48,7 @@ enum class WaitReason : uint8_t {
   kFdRead,
   kFdWrite,
   kFdReadWrite,
+  kPoll, // several fds at once (poll, select, epoll_wait)
   kOffload,
   kDns,
   kRemote, // a wake-up from another OS thread

@@ -3,6 +3,7 @@
 #include "reactor.hpp"
 
 #include "fatal.hpp"
+#include "sys.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
@@ -19,10 +20,6 @@ namespace {
 // sprig.h's SPRIG_READABLE / SPRIG_WRITABLE are libuv's UV_READABLE / UV_WRITABLE.
 static_assert(UV_READABLE == 1 && UV_WRITABLE == 2);
 constexpr int kReadWrite = UV_READABLE | UV_WRITABLE;
-
-int wanted_events(const GreenThread *thread) {
-  return static_cast<int>(reinterpret_cast<intptr_t>(thread->wait_data));
-}
 
 void free_watcher(uv_handle_t *handle) {
   auto *watcher = static_cast<FdWatcher *>(handle->data);
@@ -156,7 +153,7 @@ void Reactor::apply_interest(FdWatcher *watcher) {
     return;
   }
   int wanted = 0;
-  watcher->waiters.for_each([&](GreenThread *thread) { wanted |= wanted_events(thread); });
+  watcher->waiters.for_each([&](FdWaiter *waiter) { wanted |= waiter->events; });
   if (wanted == watcher->applied_events) {
     return;
   }
@@ -165,7 +162,7 @@ void Reactor::apply_interest(FdWatcher *watcher) {
   } else {
     int rc = uv_poll_start(&watcher->poll, wanted, on_fd_ready);
     if (rc != 0) {
-      watcher->waiters.wake_all(rc);
+      wake_waiters(watcher, kReadWrite, rc);
       wanted = 0;
     }
   }
@@ -184,12 +181,7 @@ void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
   } else if ((events & UV_DISCONNECT) != 0) {
     events |= kReadWrite;
   }
-  watcher->waiters.for_each([&](GreenThread *thread) {
-    int ready = events & wanted_events(thread);
-    if (ready != 0) {
-      watcher->waiters.wake(thread, ready);
-    }
-  });
+  reactor->wake_waiters(watcher, events, 0);
   // Recompute the interest once the woken threads have run: most wait again.
   reactor->mark_dirty(watcher);
 }
@@ -273,6 +265,69 @@ int Reactor::register_fd(int fd, FdWatcher **registered) {
   }
 }
 
+void Reactor::wake_waiters(FdWatcher *watcher, int events, int error) {
+  watcher->waiters.for_each([&](FdWaiter *waiter) {
+    int ready = error != 0 ? error : events & waiter->events;
+    if (ready != 0) {
+      waiter->ready = ready;
+      watcher->waiters.unlink(waiter);
+      waiter->watcher = nullptr;
+      worker_->wake(waiter->thread, 0);
+    }
+  });
+}
+
+int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
+  GreenThread *self = worker_->running();
+  int ready_count = 0;
+  size_t linked = 0;
+  for (; linked < count; ++linked) {
+    FdWaiter &waiter = waiters[linked];
+    waiter.ready = 0;
+    waiter.thread = self;
+    FdWatcher *watcher = nullptr;
+    int rc = waiter.fd < 0 ? -EBADF : register_fd(waiter.fd, &watcher);
+    if (rc == 0 && watcher == nullptr) {
+      rc = -ENOMEM;
+    }
+    if (rc != 0 || watcher->kind == FdKind::kAlwaysReady) {
+      waiter.ready = rc != 0 ? rc : waiter.events;
+      ++ready_count;
+      continue;
+    }
+    watcher->waiters.push_back(&waiter);
+    waiter.watcher = watcher;
+    mark_dirty(watcher);
+  }
+  int rc = 0;
+  if (ready_count == 0) {
+    WaitReason reason = count > 1                          ? WaitReason::kPoll
+                        : waiters[0].events == UV_READABLE ? WaitReason::kFdRead
+                        : waiters[0].events == UV_WRITABLE ? WaitReason::kFdWrite
+                                                           : WaitReason::kFdReadWrite;
+    const void *object = count > 1
+                             ? static_cast<const void *>(waiters)
+                             : reinterpret_cast<const void *>(static_cast<intptr_t>(waiters[0].fd));
+    rc = worker_->park(reason, object, deadline);
+  }
+  // Leave every watcher still holding one of ours; the interest of each may
+  // have to drop our events.
+  ready_count = 0;
+  for (size_t index = 0; index < count; ++index) {
+    FdWaiter &waiter = waiters[index];
+    if (waiter.watcher != nullptr) {
+      waiter.watcher->waiters.unlink(&waiter);
+      mark_dirty(waiter.watcher);
+      waiter.watcher = nullptr;
+    }
+    ready_count += waiter.ready != 0 ? 1 : 0;
+  }
+  if (ready_count > 0) {
+    return ready_count;
+  }
+  return rc != 0 ? rc : -ETIMEDOUT;
+}
+
 int Reactor::wait_fd(int fd, int events, Deadline deadline) {
   if (fd < 0) {
     return -EBADF;
@@ -280,28 +335,11 @@ int Reactor::wait_fd(int fd, int events, Deadline deadline) {
   if (events == 0 || (events & ~kReadWrite) != 0) {
     return -EINVAL;
   }
-  FdWatcher *watcher = nullptr;
-  if (int rc = register_fd(fd, &watcher); rc != 0 || watcher == nullptr) {
-    return rc != 0 ? rc : -ENOMEM;
-  }
-  if (watcher->kind == FdKind::kAlwaysReady) {
-    return events;
-  }
-  GreenThread *self = worker_->running();
-  self->wait_data = reinterpret_cast<void *>(static_cast<intptr_t>(events));
-  mark_dirty(watcher);
-  WaitReason reason = events == UV_READABLE   ? WaitReason::kFdRead
-                      : events == UV_WRITABLE ? WaitReason::kFdWrite
-                                              : WaitReason::kFdReadWrite;
-  int rc = watcher->waiters.park(reason, reinterpret_cast<const void *>(static_cast<intptr_t>(fd)),
-                                 deadline);
-  self->wait_data = nullptr;
-  // The watcher is gone if the fd was closed meanwhile; otherwise its
-  // interest may have to drop this thread's events.
-  if (static_cast<size_t>(fd) < watchers_.size() && watchers_[static_cast<size_t>(fd)] == watcher) {
-    mark_dirty(watcher);
-  }
-  return rc;
+  FdWaiter waiter;
+  waiter.fd = fd;
+  waiter.events = events;
+  int rc = wait_fds(&waiter, 1, deadline);
+  return rc < 0 ? rc : waiter.ready;
 }
 
 int Reactor::close_fd(int fd) {
@@ -309,12 +347,12 @@ int Reactor::close_fd(int fd) {
     FdWatcher *watcher = watchers_[static_cast<size_t>(fd)];
     if (watcher != nullptr) {
       watchers_[static_cast<size_t>(fd)] = nullptr;
-      watcher->waiters.wake_all(-EBADF);
+      wake_waiters(watcher, kReadWrite, -EBADF);
       // libuv must forget the fd before the number can be reused.
       worker_->run_in_scheduler(retire_watcher, watcher);
     }
   }
-  return close(fd) == 0 ? 0 : -errno;
+  return static_cast<int>(sys::close(fd));
 }
 
 // ---- wake-ups from other OS threads ------------------------------------------

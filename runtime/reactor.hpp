@@ -16,6 +16,7 @@
 
 #include "clock.hpp"
 #include "green_thread.hpp"
+#include "list.hpp"
 #include "vector.hpp"
 #include "wait_queue.hpp"
 
@@ -35,6 +36,16 @@ enum class FdKind : uint8_t {
 
 struct FdWatcher;
 
+// One fd a parked green thread waits on. A thread waiting on several fds at
+// once (poll, select, epoll_wait) has one FdWaiter per fd, all on its stack.
+struct FdWaiter : ListNode {
+  int fd = -1;
+  int events = 0; // UV_READABLE | UV_WRITABLE wanted
+  int ready = 0;  // set when woken: the ready events, or -EBADF
+  GreenThread *thread = nullptr;
+  FdWatcher *watcher = nullptr; // the watcher it is linked on, while linked
+};
+
 // The registration of a new FdWatcher, on its registrant's stack: tells the
 // registrant whether the fd was closed (and the watcher freed) meanwhile.
 struct Registration {
@@ -50,7 +61,7 @@ struct FdWatcher {
   int applied_events = 0;               // UV_READABLE | UV_WRITABLE as last started
   bool dirty = false;
   int register_error = 0; // why uv_poll_init refused the fd
-  WaitQueue waiters;      // each waiter's wanted events are in its wait_data
+  IntrusiveList<FdWaiter> waiters;
 };
 
 class Reactor {
@@ -67,6 +78,11 @@ public:
   // SPRIG_WRITABLE bits) or the deadline; returns the ready events or a
   // negative errno.
   int wait_fd(int fd, int events, Deadline deadline);
+  // Green thread: waits until one of `count` fds is ready or the deadline.
+  // Fills each waiter's `ready` (0, ready events, or a negative errno such
+  // as -EBADF for an fd that is closed or unknown to epoll). Returns the
+  // number of waiters with a non-zero `ready`, or -ETIMEDOUT.
+  int wait_fds(FdWaiter *waiters, size_t count, Deadline deadline);
   // Green thread: wakes the fd's waiters with -EBADF, forgets the fd in
   // libuv, then close(2)s it. Returns close's result.
   int close_fd(int fd);
@@ -92,6 +108,9 @@ private:
 
   FdWatcher *watcher_for(int fd);
   void mark_dirty(FdWatcher *watcher);
+  // Wakes the waiters of `watcher` that want any of `events` (with their
+  // ready events), or all of them with `error` when it is non-zero.
+  void wake_waiters(FdWatcher *watcher, int events, int error);
   void apply_interest(FdWatcher *watcher);
   void arm_timer();
   void drain_inbox();
