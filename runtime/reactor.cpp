@@ -343,6 +343,11 @@ int Reactor::wait_fd(int fd, int events, Deadline deadline) {
 }
 
 int Reactor::close_fd(int fd) {
+  forget_fd(fd);
+  return static_cast<int>(sys::close(fd));
+}
+
+void Reactor::forget_fd(int fd) {
   if (fd >= 0 && static_cast<size_t>(fd) < watchers_.size()) {
     FdWatcher *watcher = watchers_[static_cast<size_t>(fd)];
     if (watcher != nullptr) {
@@ -352,7 +357,6 @@ int Reactor::close_fd(int fd) {
       worker_->run_in_scheduler(retire_watcher, watcher);
     }
   }
-  return static_cast<int>(sys::close(fd));
 }
 
 // ---- wake-ups from other OS threads ------------------------------------------

@@ -86,6 +86,9 @@ public:
   // Green thread: wakes the fd's waiters with -EBADF, forgets the fd in
   // libuv, then close(2)s it. Returns close's result.
   int close_fd(int fd);
+  // Green thread: as close_fd, without closing: for an fd about to be
+  // replaced (dup2 onto it).
+  void forget_fd(int fd);
 
   // Scheduler context: queue a call to run before the next poll.
   struct SchedulerCall {

@@ -1,0 +1,85 @@
+// blocking.hpp - the one loop behind every blocking fd call: try without blocking, park on
+// readiness, try again.
+#pragma once
+
+#include "fd_table.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <sys/uio.h>
+
+namespace sprig::shim {
+
+// The result of a real libc call as the runtime speaks: the value, or -errno.
+template <typename Result> long result_of(Result rc) {
+  return rc < 0 ? -static_cast<long>(errno) : static_cast<long>(rc);
+}
+
+// The deadline of a socket timeout (0 = none).
+inline Deadline deadline_after(int64_t timeout_ns) {
+  Deadline deadline = kNoDeadline;
+  if (timeout_ns > 0) {
+    timeout_to_deadline(timeout_ns, &deadline);
+  }
+  return deadline;
+}
+
+// Runs `attempt` (one non-blocking try: the result or -errno) until it stops
+// saying EAGAIN, parking on `events` of fd in between. With `nonblocking`
+// (the program's own view) the first answer is final. A passed deadline
+// gives -EAGAIN, as SO_RCVTIMEO / SO_SNDTIMEO do natively.
+template <typename Attempt>
+long retry_when_ready(int fd, bool nonblocking, int events, Deadline deadline, Attempt attempt) {
+  for (;;) {
+    long rc = attempt();
+    if (rc != -EAGAIN || nonblocking) {
+      return rc;
+    }
+    int ready = Worker::current()->reactor().wait_fd(fd, events, deadline);
+    if (ready == -ETIMEDOUT) {
+      return -EAGAIN;
+    }
+    if (ready < 0) {
+      return ready;
+    }
+  }
+}
+
+// Reads: `call(dontwait)` makes the real call once; with dontwait it must add
+// MSG_DONTWAIT (a socket sprig did not create keeps its own flags).
+template <typename Call> long blocking_input(int fd, bool call_nonblocking, Call call) {
+  if (fd < 0) {
+    return result_of(call(false));
+  }
+  FdInfo info = fd_info(fd); // a copy: the table may grow while this thread parks
+  bool nonblocking = info.nonblocking || call_nonblocking;
+  switch (info.mode) {
+  case FdMode::kOwned:
+  case FdMode::kForeignSocket: {
+    bool dontwait = info.mode == FdMode::kForeignSocket;
+    return retry_when_ready(fd, nonblocking, 1, deadline_after(info.receive_timeout_ns),
+                            [&] { return result_of(call(dontwait)); });
+  }
+  case FdMode::kForeignStream:
+    if (!nonblocking) {
+      int ready = Worker::current()->reactor().wait_fd(fd, 1, kNoDeadline);
+      if (ready < 0) {
+        return ready;
+      }
+    }
+    return result_of(call(false));
+  default:
+    return result_of(call(false));
+  }
+}
+
+// Writes of `total` bytes from `iov`: `call(iov, count, dontwait)` makes the
+// real call once. A blocking write to a stream returns only when all is
+// written, an error comes, or the send timeout passes (then the bytes
+// written so far, if any).
+long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
+                     long (*call)(int fd, const iovec *iov, int count, bool dontwait,
+                                  void *context),
+                     void *context);
+
+} // namespace sprig::shim

@@ -1,0 +1,88 @@
+// fd_table.cpp - the fd table: a growable array indexed by fd, filled lazily with fstat.
+#include "fd_table.hpp"
+
+#include "real.hpp"
+#include "sys.hpp"
+#include "vector.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+namespace sprig::shim {
+
+namespace {
+
+// Touched only by green threads, which all run on the worker's OS thread.
+Vector<FdInfo> g_table;
+
+int64_t timeout_of(int fd, int option) {
+  timeval value{};
+  socklen_t length = sizeof value;
+  if (sys::getsockopt(fd, SOL_SOCKET, option, &value, &length) != 0) {
+    return 0;
+  }
+  return value.tv_sec * kNanosPerSecond + value.tv_usec * 1000;
+}
+
+void classify(int fd, FdInfo &info) {
+  struct stat status {};
+  if (fstat(fd, &status) != 0) {
+    info.mode = FdMode::kPassThrough; // EBADF and the like: the real call says so
+    return;
+  }
+  long flags = sys::fcntl(fd, F_GETFL);
+  info.nonblocking = flags >= 0 && (flags & O_NONBLOCK) != 0;
+  if (S_ISSOCK(status.st_mode)) {
+    info.mode = FdMode::kForeignSocket;
+    int type = 0;
+    socklen_t length = sizeof type;
+    info.stream =
+        sys::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+    info.receive_timeout_ns = timeout_of(fd, SO_RCVTIMEO);
+    info.send_timeout_ns = timeout_of(fd, SO_SNDTIMEO);
+  } else if (S_ISFIFO(status.st_mode) || S_ISCHR(status.st_mode)) {
+    info.mode = FdMode::kForeignStream;
+  } else {
+    info.mode = FdMode::kPassThrough;
+  }
+}
+
+FdInfo &slot(int fd) {
+  auto index = static_cast<size_t>(fd);
+  if (index >= g_table.size()) {
+    g_table.resize(index + 1);
+  }
+  return g_table[index];
+}
+
+} // namespace
+
+FdInfo &fd_info(int fd) {
+  FdInfo &info = slot(fd);
+  if (info.mode == FdMode::kUnknown) {
+    classify(fd, info);
+  }
+  return info;
+}
+
+void fd_adopt(int fd, bool program_nonblocking, bool stream) {
+  FdInfo &info = slot(fd);
+  info = FdInfo{};
+  info.mode = FdMode::kOwned;
+  info.nonblocking = program_nonblocking;
+  info.stream = stream;
+}
+
+void fd_forget(int fd) {
+  if (fd >= 0 && static_cast<size_t>(fd) < g_table.size()) {
+    g_table[static_cast<size_t>(fd)] = FdInfo{};
+  }
+}
+
+void fd_copy(int from, int to) {
+  FdInfo copy = fd_info(from);
+  slot(to) = copy;
+}
+
+} // namespace sprig::shim

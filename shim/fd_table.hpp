@@ -1,0 +1,45 @@
+// fd_table.hpp - what the program believes about each fd: its O_NONBLOCK view, its socket timeouts,
+// and how sprig waits on it.
+#pragma once
+
+#include "clock.hpp"
+
+#include <cstdint>
+
+namespace sprig::shim {
+
+enum class FdMode : uint8_t {
+  // Not looked at yet (classify() decides with fstat).
+  kUnknown,
+  // A socket or pipe sprig created for the program: O_NONBLOCK is on in the
+  // kernel, `nonblocking` is what the program asked for.
+  kOwned,
+  // A socket sprig did not create (inherited, passed in): its flags are left
+  // alone; calls use MSG_DONTWAIT.
+  kForeignSocket,
+  // A pipe, FIFO or terminal sprig did not create: its flags are left alone;
+  // sprig waits for readiness, then makes the call.
+  kForeignStream,
+  // Regular files, directories and everything epoll refuses: the real call,
+  // which never reports EAGAIN for them.
+  kPassThrough,
+};
+
+struct FdInfo {
+  FdMode mode = FdMode::kUnknown;
+  bool nonblocking = false;       // the program's O_NONBLOCK
+  bool stream = true;             // SOCK_STREAM or a pipe: a blocking write writes it all
+  int64_t receive_timeout_ns = 0; // SO_RCVTIMEO, 0 = none
+  int64_t send_timeout_ns = 0;    // SO_SNDTIMEO, 0 = none
+};
+
+// The entry for fd, classified on first use. fd must be >= 0.
+FdInfo &fd_info(int fd);
+// Records an fd sprig just created with O_NONBLOCK on.
+void fd_adopt(int fd, bool program_nonblocking, bool stream);
+// Forgets fd (it was closed).
+void fd_forget(int fd);
+// dup: the new fd shares the old one's file description, so its view.
+void fd_copy(int from, int to);
+
+} // namespace sprig::shim

@@ -1,0 +1,170 @@
+// io.cpp - read, write and the socket send/receive family, parking instead of blocking.
+#include "blocking.hpp"
+#include "real.hpp"
+#include "shim.hpp"
+
+#include <cstring>
+#include <sys/socket.h>
+
+namespace sprig::shim {
+
+namespace {
+
+constexpr int kMaxIov = 1024; // IOV_MAX
+
+} // namespace
+
+long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
+                     long (*call)(int, const iovec *, int, bool, void *), void *context) {
+  if (fd < 0 || count < 0 || count > kMaxIov) {
+    return call(fd, iov, count, false, context);
+  }
+  FdInfo info = fd_info(fd);
+  bool nonblocking = info.nonblocking || call_nonblocking;
+  if ((info.mode != FdMode::kOwned && info.mode != FdMode::kForeignSocket) || nonblocking) {
+    return call(fd, iov, count, false, context);
+  }
+  bool dontwait = info.mode == FdMode::kForeignSocket;
+  Deadline deadline = deadline_after(info.send_timeout_ns);
+  iovec remaining[kMaxIov];
+  memcpy(remaining, iov, sizeof(iovec) * static_cast<size_t>(count));
+  iovec *cursor = remaining;
+  int left = count;
+  long written = 0;
+  for (;;) {
+    long rc = call(fd, cursor, left, dontwait, context);
+    if (rc >= 0) {
+      written += rc;
+      auto consumed = static_cast<size_t>(rc);
+      while (left > 0 && consumed >= cursor->iov_len) {
+        consumed -= cursor->iov_len;
+        ++cursor;
+        --left;
+      }
+      if (left > 0) {
+        cursor->iov_base = static_cast<char *>(cursor->iov_base) + consumed;
+        cursor->iov_len -= consumed;
+      }
+      if (left == 0 || !info.stream) {
+        return written;
+      }
+      continue;
+    }
+    if (rc != -EAGAIN) {
+      return written > 0 ? written : rc;
+    }
+    int ready = Worker::current()->reactor().wait_fd(fd, 2, deadline);
+    if (ready < 0) {
+      return written > 0 ? written : (ready == -ETIMEDOUT ? -EAGAIN : ready);
+    }
+  }
+}
+
+namespace {
+
+// The write and send flavours, each as one real call over an iovec array.
+long write_call(int fd, const iovec *iov, int count, bool dontwait, void *) {
+  if (dontwait) {
+    msghdr message{};
+    message.msg_iov = const_cast<iovec *>(iov);
+    message.msg_iovlen = static_cast<size_t>(count);
+    return result_of(real::sendmsg(fd, &message, MSG_DONTWAIT));
+  }
+  return count == 1 ? result_of(real::write(fd, iov[0].iov_base, iov[0].iov_len))
+                    : result_of(real::writev(fd, iov, count));
+}
+
+struct SendContext {
+  int flags;
+  const msghdr *message; // address, control data; iov comes from the loop
+};
+
+long send_call(int fd, const iovec *iov, int count, bool dontwait, void *context_pointer) {
+  auto *context = static_cast<SendContext *>(context_pointer);
+  msghdr message = *context->message;
+  message.msg_iov = const_cast<iovec *>(iov);
+  message.msg_iovlen = static_cast<size_t>(count);
+  return result_of(real::sendmsg(fd, &message, context->flags | (dontwait ? MSG_DONTWAIT : 0)));
+}
+
+// A runtime result (count or -errno) as libc returns it.
+ssize_t finish(long rc) {
+  if (rc < 0) {
+    errno = static_cast<int>(-rc);
+    return -1;
+  }
+  return rc;
+}
+
+} // namespace
+
+ssize_t read(int fd, void *buf, size_t len) {
+  return finish(blocking_input(fd, false, [&](bool dontwait) {
+    return dontwait ? real::recv(fd, buf, len, MSG_DONTWAIT) : real::read(fd, buf, len);
+  }));
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
+  return finish(blocking_input(fd, false, [&](bool dontwait) {
+    if (!dontwait) {
+      return real::readv(fd, iov, iovcnt);
+    }
+    msghdr message{};
+    message.msg_iov = const_cast<iovec *>(iov);
+    message.msg_iovlen = static_cast<size_t>(iovcnt);
+    return real::recvmsg(fd, &message, MSG_DONTWAIT);
+  }));
+}
+
+ssize_t recv(int fd, void *buf, size_t len, int flags) {
+  return finish(blocking_input(fd, (flags & MSG_DONTWAIT) != 0, [&](bool dontwait) {
+    return real::recv(fd, buf, len, flags | (dontwait ? MSG_DONTWAIT : 0));
+  }));
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+                 socklen_t *addrlen) {
+  return finish(blocking_input(fd, (flags & MSG_DONTWAIT) != 0, [&](bool dontwait) {
+    return real::recvfrom(fd, buf, len, flags | (dontwait ? MSG_DONTWAIT : 0), addr, addrlen);
+  }));
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+  return finish(blocking_input(fd, (flags & MSG_DONTWAIT) != 0, [&](bool dontwait) {
+    return real::recvmsg(fd, msg, flags | (dontwait ? MSG_DONTWAIT : 0));
+  }));
+}
+
+ssize_t write(int fd, const void *buf, size_t len) {
+  iovec one{const_cast<void *>(buf), len};
+  return finish(blocking_output(fd, false, &one, 1, write_call, nullptr));
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
+  return finish(blocking_output(fd, false, iov, iovcnt, write_call, nullptr));
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags) {
+  iovec one{const_cast<void *>(buf), len};
+  msghdr message{};
+  SendContext context{flags, &message};
+  return finish(blocking_output(fd, (flags & MSG_DONTWAIT) != 0, &one, 1, send_call, &context));
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
+               socklen_t addrlen) {
+  iovec one{const_cast<void *>(buf), len};
+  msghdr message{};
+  message.msg_name = const_cast<sockaddr *>(addr);
+  message.msg_namelen = addrlen;
+  SendContext context{flags, &message};
+  return finish(blocking_output(fd, (flags & MSG_DONTWAIT) != 0, &one, 1, send_call, &context));
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+  SendContext context{flags, msg};
+  return finish(blocking_output(fd, (flags & MSG_DONTWAIT) != 0, msg->msg_iov,
+                                static_cast<int>(msg->msg_iovlen), send_call, &context));
+}
+
+} // namespace sprig::shim
