@@ -174,7 +174,7 @@ test-unit: $(BUILD)/unit-tests
 	cd $(BUILD) && ./unit-tests
 
 test-py: all examples bench-build
-	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py
+	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py tests/conformance
 
 test: all
 	$(MAKE) test-unit

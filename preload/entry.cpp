@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <sys/prctl.h>
 
 namespace {
 
@@ -32,6 +33,8 @@ ProgramMain g_program;
 constexpr size_t kMainStackSize = size_t{8} << 20;
 
 void *run_program_main(void *) {
+  // Named as the process is (its comm), the name new threads inherit.
+  prctl(PR_GET_NAME, sprig::Worker::current_thread()->name);
   exit(g_program.main(g_program.argc, g_program.argv, g_program.envp));
 }
 

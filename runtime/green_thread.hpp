@@ -84,6 +84,9 @@ struct GreenThread : RunLink, WaitLink {
   uint64_t park_serial = 0;     // counts parks, so a late wake-up from another OS thread is ignored
   int saved_errno = 0;          // errno while the thread is switched out
   uint32_t read_locks_held = 0; // rwlock read holds, across all rwlocks
+  // The C++ runtime's per-thread exception state (__cxa_eh_globals: the
+  // caught-exception stack and the uncaught count) while switched out.
+  void *saved_exception_state[2] = {};
 
   void *(*start)(void *) = nullptr;
   void *argument = nullptr;

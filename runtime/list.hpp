@@ -27,6 +27,10 @@ public:
 
   bool empty() const { return head_.next == nullptr || head_.next == &head_; }
 
+  // Forgets every element without touching it (after fork, in the child,
+  // where the elements belong to threads that no longer exist).
+  void abandon_all() { head_.prev = head_.next = nullptr; }
+
   void push_back(T *item) {
     if (head_.next == nullptr) {
       head_.prev = head_.next = &head_;

@@ -79,6 +79,31 @@ void Reactor::shutdown() {
   timer_fd_ = -1;
 }
 
+void Reactor::after_fork_in_child() {
+  // The timerfd's file description is shared with the parent: arming it here
+  // would move the parent's timer. A new one takes over the same fd number,
+  // so libuv's watcher for it stays valid.
+  int fresh = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fresh < 0 || sys::call(SYS_dup3, fresh, timer_fd_, O_CLOEXEC) < 0) {
+    fatal("cannot make a timerfd in the child of fork (errno %d)", errno);
+  }
+  sys::close(fresh);
+  armed_deadline_ = kNoDeadline;
+  // The other threads' waits, calls and wake-ups went with them.
+  for (FdWatcher *watcher : watchers_) {
+    if (watcher != nullptr) {
+      watcher->waiters.abandon_all();
+      mark_dirty(watcher);
+    }
+  }
+  calls_.clear();
+  inbox_.clear();
+  // A new epoll instance and async eventfd, with every watcher re-added.
+  if (uv_loop_fork(&loop_) != 0) {
+    fatal("uv_loop_fork failed in the child of fork");
+  }
+}
+
 void Reactor::prepare() {
   while (!calls_.empty()) {
     running_calls_.swap(calls_);

@@ -70,6 +70,9 @@ public:
   // Closes every handle and the loop; no green thread may be waiting.
   void shutdown();
 
+  // See Worker::after_fork_in_child.
+  void after_fork_in_child();
+
   // Scheduler context: apply deferred work, then poll once.
   void prepare();
   void poll(bool may_block);

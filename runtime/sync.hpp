@@ -62,18 +62,62 @@ private:
   clockid_t clock_ = CLOCK_REALTIME; // 16-19: CLOCK_REALTIME is 0
 };
 
+// The values of glibc's PTHREAD_RWLOCK_PREFER_*_NP kinds, plus sprig's FIFO.
+// Which waiter gets the lock when it is released, and whether a new reader may
+// join readers that hold it while a writer waits:
+enum class RwLockKind : int {
+  // glibc's default (and PTHREAD_RWLOCK_INITIALIZER's all-zero state): a new
+  // reader gets in whenever no writer holds the lock, even past a waiting
+  // writer; a writer's unlock admits every waiting reader before any writer.
+  kPreferReader = 0,
+  // PTHREAD_RWLOCK_PREFER_WRITER_NP: new readers still join held read locks,
+  // but a writer's unlock hands the lock to the next waiting writer first.
+  kPreferWriter = 1,
+  // PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP: a waiting writer also holds
+  // back new readers (a reader locking again behind a waiting writer waits).
+  kPreferWriterNonrecursive = 2,
+  // The direct API (sprig_rwlock_*): served strictly in arrival order; a
+  // waiting writer holds back readers that arrive after it.
+  kFifo = 3,
+};
+
+// RwLock is laid out to live inside pthread_rwlock_t (56 bytes, see
+// shim/rwlock.cpp): all-zero bytes are an unlocked kPreferReader lock, as
+// PTHREAD_RWLOCK_INITIALIZER is, and the kind sits where glibc keeps it
+// (__data.__flags, byte 48), so PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP
+// works too. A default-constructed RwLock (the direct API's) is kFifo.
 class RwLock {
 public:
+  RwLock() = default;
+  explicit RwLock(RwLockKind kind) : kind_(static_cast<int>(kind)) {}
+  // -EDEADLK: the caller holds the write lock. A passed deadline means try
+  // once (-ETIMEDOUT).
   int read_lock(Deadline deadline);
   int write_lock(Deadline deadline);
+  // Never park: -EBUSY when the lock cannot be taken at once (also when the
+  // caller holds the write lock, as glibc's try functions say).
+  int try_read_lock();
+  int try_write_lock();
   int unlock();
   bool busy() const { return writer_ != nullptr || readers_ != 0 || !waiters_.empty(); }
+  RwLockKind kind() const { return static_cast<RwLockKind>(kind_); }
 
 private:
+  bool reader_may_enter() const;
+  bool writer_may_enter() const { return writer_ == nullptr && readers_ == 0 && waiters_.empty(); }
+  void admit_reader(GreenThread *thread);
   void grant_waiters();
-  GreenThread *writer_ = nullptr;
-  unsigned readers_ = 0;
-  WaitQueue waiters_; // wait_data: 1 for a writer, 0 for a reader
+  void grant_writer(GreenThread *thread);
+  void grant_reader(GreenThread *thread);
+  void grant_all_readers();
+
+  GreenThread *writer_ = nullptr; // bytes 0-7
+  unsigned readers_ = 0;          // 8-11: read holds
+  unsigned writers_waiting_ = 0;  // 12-15: writers on waiters_
+  WaitQueue waiters_;             // 16-31: wait_data: 1 for a writer, 0 for a reader
+  unsigned readers_waiting_ = 0;  // 32-35: readers on waiters_
+  unsigned unused_[3] = {};       // 36-47
+  int kind_ = static_cast<int>(RwLockKind::kFifo); // 48-51: a RwLockKind value
 };
 
 class Semaphore {
@@ -89,6 +133,7 @@ private:
   unsigned count_;
 };
 
+// Barrier fits in pthread_barrier_t (see shim/barrier.cpp).
 class Barrier {
 public:
   explicit Barrier(unsigned count) : count_(count) {}

@@ -1,4 +1,12 @@
-// sync_rwlock.cpp - the green reader-writer lock, FIFO between readers and writers.
+// sync_rwlock.cpp - the green reader-writer lock: FIFO, or glibc's reader or writer preference.
+//
+// The lock is handed over, never raced for: whoever releases it decides who
+// gets it next (grant_waiters) and wakes them already holding it. So when
+// nobody holds the lock nobody waits on it, and a new arrival only has to ask
+// whether its kind lets it past the threads that hold the lock or wait.
+// The two counters of waiting readers and writers are kept by whoever takes a
+// thread off the queue: the granting thread, or the waiter itself when its
+// deadline passed.
 #include "sync.hpp"
 
 #include "worker.hpp"
@@ -11,25 +19,50 @@ namespace {
 
 void *const kWantsWrite = reinterpret_cast<void *>(1);
 
+bool wants_write(const GreenThread *thread) { return thread->wait_data == kWantsWrite; }
+
 } // namespace
+
+bool RwLock::reader_may_enter() const {
+  if (writer_ != nullptr) {
+    return false;
+  }
+  switch (kind()) {
+  case RwLockKind::kFifo:
+    return waiters_.empty();
+  case RwLockKind::kPreferWriterNonrecursive:
+    return writers_waiting_ == 0;
+  default: // kPreferReader, kPreferWriter: readers join readers past waiting writers
+    return true;
+  }
+}
+
+void RwLock::admit_reader(GreenThread *thread) {
+  ++readers_;
+  ++thread->read_locks_held;
+}
 
 int RwLock::read_lock(Deadline deadline) {
   GreenThread *self = Worker::current_thread();
-  if (writer_ == nullptr && waiters_.empty()) {
-    ++readers_;
-    ++self->read_locks_held;
+  if (reader_may_enter()) {
+    admit_reader(self);
     return 0;
   }
   if (writer_ == self) {
     return -EDEADLK;
   }
   self->wait_data = nullptr;
-  return waiters_.park(WaitReason::kRwlockRead, this, deadline);
+  ++readers_waiting_;
+  int rc = waiters_.park(WaitReason::kRwlockRead, this, deadline);
+  if (rc != 0) {
+    --readers_waiting_; // not granted: the counter is still ours to fix
+  }
+  return rc;
 }
 
 int RwLock::write_lock(Deadline deadline) {
   GreenThread *self = Worker::current_thread();
-  if (writer_ == nullptr && readers_ == 0 && waiters_.empty()) {
+  if (writer_may_enter()) {
     writer_ = self;
     return 0;
   }
@@ -37,11 +70,29 @@ int RwLock::write_lock(Deadline deadline) {
     return -EDEADLK;
   }
   self->wait_data = kWantsWrite;
+  ++writers_waiting_;
   int rc = waiters_.park(WaitReason::kRwlockWrite, this, deadline);
   if (rc != 0) {
-    grant_waiters(); // readers queued behind this writer may go now
+    --writers_waiting_;
+    grant_waiters(); // readers this writer held back may go now
   }
   return rc;
+}
+
+int RwLock::try_read_lock() {
+  if (!reader_may_enter()) {
+    return -EBUSY;
+  }
+  admit_reader(Worker::current_thread());
+  return 0;
+}
+
+int RwLock::try_write_lock() {
+  if (!writer_may_enter()) {
+    return -EBUSY;
+  }
+  writer_ = Worker::current_thread();
+  return 0;
 }
 
 int RwLock::unlock() {
@@ -61,24 +112,64 @@ int RwLock::unlock() {
   return 0;
 }
 
+void RwLock::grant_writer(GreenThread *thread) {
+  --writers_waiting_;
+  writer_ = thread;
+  waiters_.wake(thread, 0);
+}
+
+void RwLock::grant_reader(GreenThread *thread) {
+  --readers_waiting_;
+  admit_reader(thread);
+  waiters_.wake(thread, 0);
+}
+
 void RwLock::grant_waiters() {
-  if (writer_ != nullptr) {
+  GreenThread *front = waiters_.front();
+  if (writer_ != nullptr || front == nullptr) {
     return;
   }
-  GreenThread *front = waiters_.front();
-  if (front != nullptr && front->wait_data == kWantsWrite) {
-    if (readers_ == 0) {
-      writer_ = front;
-      waiters_.wake(front, 0);
+  switch (kind()) {
+  case RwLockKind::kFifo:
+    if (wants_write(front)) {
+      if (readers_ == 0) {
+        grant_writer(front);
+      }
+      return;
+    }
+    for (; front != nullptr && !wants_write(front); front = waiters_.front()) {
+      grant_reader(front); // the readers up to the first waiting writer
+    }
+    return;
+  case RwLockKind::kPreferReader:
+    if (readers_waiting_ > 0) {
+      grant_all_readers();
+    } else if (readers_ == 0) {
+      grant_writer(front); // only writers wait
+    }
+    return;
+  default: // kPreferWriter, kPreferWriterNonrecursive
+    if (writers_waiting_ == 0) {
+      grant_all_readers();
+    } else if (readers_ == 0) {
+      GreenThread *first_writer = nullptr;
+      waiters_.for_each([&first_writer](GreenThread *thread) {
+        if (first_writer == nullptr && wants_write(thread)) {
+          first_writer = thread;
+        }
+      });
+      grant_writer(first_writer);
     }
     return;
   }
-  while (front != nullptr && front->wait_data != kWantsWrite) {
-    ++readers_;
-    ++front->read_locks_held;
-    waiters_.wake(front, 0);
-    front = waiters_.front();
-  }
+}
+
+void RwLock::grant_all_readers() {
+  waiters_.for_each([this](GreenThread *thread) {
+    if (!wants_write(thread)) {
+      grant_reader(thread);
+    }
+  });
 }
 
 } // namespace sprig

@@ -15,6 +15,7 @@ public:
   Deadline earliest() const { return heap_.empty() ? kNoDeadline : heap_[0]->deadline; }
   GreenThread *top() { return heap_[0]; }
 
+  void abandon_all() { heap_.clear(); }
   void insert(GreenThread *thread);
   void remove(GreenThread *thread);
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <new>
 
 namespace sprig {
@@ -58,6 +59,11 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   worker->stacks_.configure(config.stack_size, config.stack_pool_limit);
   context_select_switch(config.switch_kind);
   context_init_os_thread(worker->scheduler_context_);
+  // Looked up, not linked: a C program has no C++ runtime, and the runtime
+  // itself does not use one.
+  if (void *symbol = dlsym(RTLD_DEFAULT, "__cxa_get_globals"); symbol != nullptr) {
+    worker->exception_state_ = reinterpret_cast<void **(*)()>(symbol)();
+  }
   rc = worker->reactor_.init(worker);
   if (rc == 0) {
     t_worker = worker;
@@ -192,6 +198,10 @@ void Worker::scheduler_loop() {
 
 void Worker::switch_away(GreenThread *self, bool self_is_done) {
   self->saved_errno = errno;
+  if (exception_state_ != nullptr) {
+    self->saved_exception_state[0] = exception_state_[0];
+    self->saved_exception_state[1] = exception_state_[1];
+  }
   GreenThread *next = nullptr;
   if (dispatch_budget_ > 0) {
     --dispatch_budget_;
@@ -213,6 +223,10 @@ void Worker::switch_away(GreenThread *self, bool self_is_done) {
   // Resumed: whoever switched here has set running_ to self.
   after_switch();
   errno = self->saved_errno;
+  if (exception_state_ != nullptr) {
+    exception_state_[0] = self->saved_exception_state[0];
+    exception_state_[1] = self->saved_exception_state[1];
+  }
 }
 
 void Worker::after_switch() {
@@ -236,6 +250,10 @@ void Worker::thread_main(GreenThread *thread) {
   context_on_entry();
   after_switch();
   errno = 0;
+  if (exception_state_ != nullptr) { // a new thread has caught nothing yet
+    exception_state_[0] = nullptr;
+    exception_state_[1] = nullptr;
+  }
   void *result = thread->start(thread->argument);
   exit_running(result);
 }
@@ -342,6 +360,25 @@ int Worker::detach(GreenThread *target) {
     free_record(target);
   }
   return 0;
+}
+
+void Worker::after_fork_in_child() {
+  GreenThread *self = running_;
+  for (GreenThread *thread : slots_) {
+    if (thread != self && thread->state != ThreadState::kFree) {
+      // Not a transition: these threads did not end, they were not copied.
+      // A handle to one now finds nothing (ESRCH), a wake-up is a no-op.
+      thread->state = ThreadState::kFree;
+      thread->in_timer_heap = false;
+      thread->waiting_on = nullptr;
+    }
+  }
+  run_queue_.abandon_all();
+  free_records_.abandon_all(); // records of the parent's threads are not reused
+  timers_.abandon_all();
+  exited_ = nullptr;
+  alive_ = 1;
+  reactor_.after_fork_in_child();
 }
 
 void Worker::run_in_scheduler(void (*call)(void *), void *argument) {

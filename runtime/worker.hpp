@@ -132,6 +132,11 @@ public:
   // travels through the reactor's uv_async_t.
   void wake_from_other_thread(GreenThread *thread, uint64_t park_serial, int result);
 
+  // In the child of fork(), on the thread that forked: every other green
+  // thread is gone (as every other OS thread is, natively), and the reactor
+  // gets kernel objects of its own.
+  void after_fork_in_child();
+
   // Called by the reactor (scheduler context).
   void expire_timers(int64_t now_ns);
   Deadline earliest_deadline() const { return timers_.earliest(); }
@@ -158,7 +163,11 @@ private:
   Context scheduler_context_{};
   GreenThread *running_ = nullptr;
   GreenThread *exited_ = nullptr; // stack to release after the next switch
-  void *main_result_ = nullptr;   // what the first thread returned
+  // This OS thread's __cxa_eh_globals, when the program has a C++ runtime:
+  // saved and restored per green thread like errno, so an exception caught
+  // in one green thread is not seen, or freed, by another.
+  void **exception_state_ = nullptr;
+  void *main_result_ = nullptr; // what the first thread returned
   IntrusiveList<GreenThread, RunLink> run_queue_;
   IntrusiveList<GreenThread, RunLink> free_records_;
   Vector<GreenThread *> slots_;

@@ -167,4 +167,41 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
                                 static_cast<int>(msg->msg_iovlen), send_call, &context));
 }
 
+int recvmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
+             struct timespec *timeout) {
+  return static_cast<int>(
+      finish(blocking_input(fd, (flags & MSG_DONTWAIT) != 0, [&](bool dontwait) {
+        return real::recvmmsg(fd, msgvec, vlen, flags | (dontwait ? MSG_DONTWAIT : 0), timeout);
+      })));
+}
+
+// sendmmsg and sendfile: one call that may send part, as natively; only the
+// wait for room is sprig's.
+int sendmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags) {
+  if (fd < 0) {
+    return real::sendmmsg(fd, msgvec, vlen, flags);
+  }
+  FdInfo info = fd_info(fd);
+  bool dontwait = info.mode == FdMode::kForeignSocket;
+  bool nonblocking =
+      info.nonblocking || (flags & MSG_DONTWAIT) != 0 || (info.mode != FdMode::kOwned && !dontwait);
+  return static_cast<int>(
+      finish(retry_when_ready(fd, nonblocking, 2, deadline_after(info.send_timeout_ns), [&] {
+        return result_of(real::sendmmsg(fd, msgvec, vlen, flags | (dontwait ? MSG_DONTWAIT : 0)));
+      })));
+}
+
+ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
+  if (out_fd < 0) {
+    return real::sendfile(out_fd, in_fd, offset, count);
+  }
+  FdInfo info = fd_info(out_fd);
+  // Only a socket sprig made non-blocking can be waited on without changing
+  // flags; anything else gets the real, possibly blocking, call.
+  bool nonblocking = info.nonblocking || info.mode != FdMode::kOwned;
+  return finish(retry_when_ready(out_fd, nonblocking, 2, deadline_after(info.send_timeout_ns), [&] {
+    return result_of(real::sendfile(out_fd, in_fd, offset, count));
+  }));
+}
+
 } // namespace sprig::shim

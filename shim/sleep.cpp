@@ -67,6 +67,9 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, stru
   if (req == nullptr) {
     return EFAULT;
   }
+  if (req->tv_sec < 0) {
+    return EINVAL; // absolute or relative, as the kernel says
+  }
   Deadline deadline = 0;
   int rc = (flags & TIMER_ABSTIME) != 0 ? absolute_to_deadline(clock, *req, &deadline)
                                         : relative_deadline(req, &deadline);

@@ -30,6 +30,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
       options.detached = detach_state == PTHREAD_CREATE_DETACHED;
     }
   }
+  // A new thread starts with its creator's name, as a native thread inherits
+  // its creator's comm.
+  options.name = Worker::current_thread()->name;
   GreenThread *spawned = nullptr;
   int rc = Worker::current()->spawn(options, start, arg, &spawned);
   if (rc == -EINVAL && options.stack_size != 0) {
@@ -56,7 +59,7 @@ int pthread_tryjoin_np(pthread_t thread, void **retval) {
     return ESRCH;
   }
   if (target->state != ThreadState::kExited) {
-    return target == Worker::current_thread() ? EDEADLK : EBUSY;
+    return EBUSY; // glibc says EBUSY for the caller itself too
   }
   return -Worker::current()->join(target, retval, kNoDeadline);
 }
@@ -110,8 +113,8 @@ int pthread_getname_np(pthread_t thread, char *name, size_t len) {
     return ESRCH;
   }
   size_t length = strlen(target->name);
-  if (len <= length) {
-    return ERANGE;
+  if (len < sizeof target->name) {
+    return ERANGE; // glibc: whenever the buffer is shorter than 16 bytes
   }
   memcpy(name, target->name, length + 1);
   return 0;

@@ -1,0 +1,103 @@
+// process.cpp - fork, and wait, waitpid and wait4 parking the green thread until a child changes
+// state.
+//
+// fork: the child keeps only the green thread that forked, with a reactor of
+// its own (Worker::after_fork_in_child), as a native child keeps only the OS
+// thread that forked.
+//
+// For one child (pid > 0) sprig waits on a pidfd (readable when the child
+// exits), which costs no thread. For "any child" (pid <= 0) there is no fd
+// to wait on, so the real wait4 runs on libuv's thread pool while the caller
+// parks. WNOHANG calls go straight to libc.
+#include "real.hpp"
+#include "shim.hpp"
+#include "sprig.h"
+#include "sys.hpp"
+#include "worker.hpp"
+
+#include <sys/syscall.h>
+
+namespace sprig::shim {
+
+namespace {
+
+// Waits until the child's pidfd is readable. Returns false when there is no
+// pidfd (no such child, or an old kernel): the caller then asks libc.
+bool wait_for_child_exit(pid_t pid) {
+  long pidfd = sys::call(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) {
+    return false;
+  }
+  Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), 1, kNoDeadline);
+  Worker::current()->reactor().close_fd(static_cast<int>(pidfd));
+  return true;
+}
+
+} // namespace
+
+pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
+  if ((options & WNOHANG) != 0) {
+    return real::wait4(pid, status, options, usage);
+  }
+  // A stopped or continued child (WUNTRACED, WCONTINUED) does not make the
+  // pidfd readable: those waits go to the pool too.
+  bool exits_only = (options & (WUNTRACED | WCONTINUED)) == 0;
+  if (pid > 0 && exits_only && wait_for_child_exit(pid)) {
+    return real::wait4(pid, status, options, usage);
+  }
+  struct Job {
+    pid_t pid;
+    int *status;
+    int options;
+    struct rusage *usage;
+    pid_t result;
+    int error;
+  } job{pid, status, options, usage, 0, 0};
+  sprig_offload(
+      [](void *pointer) {
+        auto *waiting = static_cast<Job *>(pointer);
+        waiting->result =
+            real::wait4(waiting->pid, waiting->status, waiting->options, waiting->usage);
+        waiting->error = errno;
+      },
+      &job, SPRIG_FOREVER);
+  if (job.result < 0) {
+    errno = job.error;
+  }
+  return job.result;
+}
+
+void exit_on_scheduler(void *status) { real::exit(*static_cast<int *>(status)); }
+
+pid_t fork() {
+  pid_t pid = real::fork();
+  if (pid == 0) {
+    Worker::current()->after_fork_in_child();
+  }
+  return pid;
+}
+
+pid_t waitpid(pid_t pid, int *status, int options) {
+  return sprig::shim::wait4(pid, status, options, nullptr);
+}
+
+pid_t wait(int *status) { return sprig::shim::wait4(-1, status, 0, nullptr); }
+
+} // namespace sprig::shim
+
+// exit() from a green thread runs the exit handlers on the worker's own
+// stack, outside any green thread: atexit handlers, C++ static destructors
+// and library destructors (libuv's among them) then see the process as
+// natively, and the calls they make go straight to libc.
+extern "C" __attribute__((visibility("default"))) void exit(int status) {
+  if (sprig::Worker::current_thread() != nullptr) {
+    sprig::Worker::current()->park_after_scheduler_call(sprig::shim::exit_on_scheduler, &status,
+                                                        sprig::WaitReason::kNone, nullptr,
+                                                        sprig::kNoDeadline);
+  }
+  if (sprig::real::exit == nullptr) {
+    sprig::real::resolve_all();
+  }
+  sprig::real::exit(status);
+  __builtin_unreachable();
+}
