@@ -42,8 +42,15 @@ pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
   // A stopped or continued child (WUNTRACED, WCONTINUED) does not make the
   // pidfd readable: those waits go to the pool too.
   bool exits_only = (options & (WUNTRACED | WCONTINUED)) == 0;
-  if (pid > 0 && exits_only && wait_for_child_exit(pid)) {
-    return real::wait4(pid, status, options, usage);
+  if (pid > 0 && exits_only) {
+    // Done already, or not a child of ours (ECHILD at once, as natively)?
+    pid_t done = real::wait4(pid, status, options | WNOHANG, usage);
+    if (done != 0) {
+      return done;
+    }
+    if (wait_for_child_exit(pid)) {
+      return real::wait4(pid, status, options, usage);
+    }
   }
   struct Job {
     pid_t pid;

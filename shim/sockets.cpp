@@ -90,6 +90,9 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
 }
 
 int close(int fd) {
+  if (Worker::current()->reactor().is_own_fd(fd)) {
+    return set_errno_result(-EBADF); // not the program's: as if never opened
+  }
   fd_forget(fd);
   return finish(Worker::current()->reactor().close_fd(fd));
 }
@@ -115,6 +118,9 @@ int duplicate_onto(int oldfd, int newfd, int rc) {
 } // namespace
 
 int dup2(int oldfd, int newfd) {
+  if (Worker::current()->reactor().is_own_fd(newfd)) {
+    return set_errno_result(-EBUSY); // sprig's own fd; see sprig(7)
+  }
   if (oldfd != newfd && newfd >= 0 && real::fcntl(oldfd, F_GETFD) >= 0) {
     Worker::current()->reactor().forget_fd(newfd);
   }
@@ -122,6 +128,9 @@ int dup2(int oldfd, int newfd) {
 }
 
 int dup3(int oldfd, int newfd, int flags) {
+  if (Worker::current()->reactor().is_own_fd(newfd)) {
+    return set_errno_result(-EBUSY);
+  }
   if (oldfd != newfd && newfd >= 0 && real::fcntl(oldfd, F_GETFD) >= 0) {
     Worker::current()->reactor().forget_fd(newfd);
   }
