@@ -89,6 +89,13 @@ public:
   // Green thread: wakes the fd's waiters with -EBADF, forgets the fd in
   // libuv, then close(2)s it. Returns close's result.
   int close_fd(int fd);
+  // Wakes every thread waiting on fd as if it were ready, so each retries
+  // its call (after shutdown(2), which epoll does not always report).
+  void nudge_fd(int fd) {
+    if (fd >= 0 && static_cast<size_t>(fd) < watchers_.size() && watchers_[fd] != nullptr) {
+      wake_waiters(watchers_[fd], UV_READABLE | UV_WRITABLE, 0);
+    }
+  }
   // Green thread: as close_fd, without closing: for an fd about to be
   // replaced (dup2 onto it).
   void forget_fd(int fd);
@@ -104,6 +111,13 @@ public:
   void post_wake(GreenThread *thread, uint64_t park_serial, int result);
 
   uv_loop_t *loop() { return &loop_; }
+
+  // True for the fds the reactor itself holds (epoll, eventfd, timerfd): a
+  // program that closes "every fd above 2" must not close them.
+  bool is_own_fd(int fd) const {
+    return fd >= 0 && (fd == loop_.backend_fd || fd == timer_fd_ ||
+                       fd == loop_.async_io_watcher.fd || fd == loop_.async_wfd);
+  }
 
 private:
   struct RemoteWake {

@@ -6,16 +6,6 @@
 
 namespace sprig::shim {
 
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-                struct addrinfo **res) {
-  return sprig_getaddrinfo(node, service, hints, res, SPRIG_FOREVER);
-}
-
-int getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host, socklen_t hostlen,
-                char *serv, socklen_t servlen, int flags) {
-  return sprig_getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags, SPRIG_FOREVER);
-}
-
 namespace {
 
 // Runs `lookup` on a libuv pool thread while the caller parks, and carries
@@ -35,7 +25,35 @@ template <typename Lookup> void on_pool(Lookup lookup) {
   h_errno = job.h_errno_value;
 }
 
+// errno too: EAI_SYSTEM results carry their cause in it.
+template <typename Lookup> int on_pool_with_errno(Lookup lookup) {
+  int rc = 0;
+  int error = 0;
+  on_pool([&] {
+    rc = lookup();
+    error = errno;
+  });
+  if (rc == EAI_SYSTEM) {
+    errno = error;
+  }
+  return rc;
+}
+
 } // namespace
+
+// getaddrinfo and getnameinfo run glibc's own functions on the pool, not
+// uv_getaddrinfo: libuv converts names to IDNA first and knows fewer address
+// families, so its answers differ from glibc's for some inputs.
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res) {
+  return on_pool_with_errno([&] { return real::getaddrinfo(node, service, hints, res); });
+}
+
+int getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host, socklen_t hostlen,
+                char *serv, socklen_t servlen, int flags) {
+  return on_pool_with_errno(
+      [&] { return real::getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags); });
+}
 
 struct hostent *gethostbyname(const char *name) {
   struct hostent *found = nullptr;

@@ -39,6 +39,10 @@ void classify(int fd, FdInfo &info) {
     socklen_t length = sizeof type;
     info.stream =
         sys::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+    int domain = 0;
+    length = sizeof domain;
+    info.local =
+        sys::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX;
     info.receive_timeout_ns = timeout_of(fd, SO_RCVTIMEO);
     info.send_timeout_ns = timeout_of(fd, SO_SNDTIMEO);
   } else if (S_ISFIFO(status.st_mode) || S_ISCHR(status.st_mode)) {
@@ -66,12 +70,17 @@ FdInfo &fd_info(int fd) {
   return info;
 }
 
-void fd_adopt(int fd, bool program_nonblocking, bool stream) {
+void fd_adopt(int fd, bool program_nonblocking, bool stream, bool local, const FdInfo *like) {
   FdInfo &info = slot(fd);
   info = FdInfo{};
   info.mode = FdMode::kOwned;
   info.nonblocking = program_nonblocking;
   info.stream = stream;
+  info.local = local;
+  if (like != nullptr) {
+    info.receive_timeout_ns = like->receive_timeout_ns;
+    info.send_timeout_ns = like->send_timeout_ns;
+  }
 }
 
 void fd_forget(int fd) {

@@ -29,14 +29,17 @@ struct FdInfo {
   FdMode mode = FdMode::kUnknown;
   bool nonblocking = false;       // the program's O_NONBLOCK
   bool stream = true;             // SOCK_STREAM or a pipe: a blocking write writes it all
+  bool local = false;             // AF_UNIX: a send timeout restarts whenever data moves
   int64_t receive_timeout_ns = 0; // SO_RCVTIMEO, 0 = none
   int64_t send_timeout_ns = 0;    // SO_SNDTIMEO, 0 = none
 };
 
 // The entry for fd, classified on first use. fd must be >= 0.
 FdInfo &fd_info(int fd);
-// Records an fd sprig just created with O_NONBLOCK on.
-void fd_adopt(int fd, bool program_nonblocking, bool stream);
+// Records an fd sprig just created with O_NONBLOCK on; `like` (accept's
+// listener) lends its socket options, as the kernel copies them on accept.
+void fd_adopt(int fd, bool program_nonblocking, bool stream, bool local,
+              const FdInfo *like = nullptr);
 // Forgets fd (it was closed).
 void fd_forget(int fd);
 // dup: the new fd shares the old one's file description, so its view.

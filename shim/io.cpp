@@ -48,6 +48,9 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
       if (left == 0 || !info.stream) {
         return written;
       }
+      if (info.local && rc > 0) {
+        deadline = deadline_after(info.send_timeout_ns); // AF_UNIX: per wait, as the kernel
+      }
       continue;
     }
     if (rc != -EAGAIN) {

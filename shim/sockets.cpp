@@ -27,7 +27,7 @@ int finish(long rc) { return set_errno_result(static_cast<int>(rc)); }
 int socket(int domain, int type, int protocol) {
   int fd = real::socket(domain, type | SOCK_NONBLOCK, protocol);
   if (fd >= 0) {
-    fd_adopt(fd, (type & SOCK_NONBLOCK) != 0, is_stream_type(type));
+    fd_adopt(fd, (type & SOCK_NONBLOCK) != 0, is_stream_type(type), domain == AF_UNIX);
   }
   return fd;
 }
@@ -35,8 +35,8 @@ int socket(int domain, int type, int protocol) {
 int socketpair(int domain, int type, int protocol, int sv[2]) {
   int rc = real::socketpair(domain, type | SOCK_NONBLOCK, protocol, sv);
   if (rc == 0) {
-    fd_adopt(sv[0], (type & SOCK_NONBLOCK) != 0, is_stream_type(type));
-    fd_adopt(sv[1], (type & SOCK_NONBLOCK) != 0, is_stream_type(type));
+    fd_adopt(sv[0], (type & SOCK_NONBLOCK) != 0, is_stream_type(type), domain == AF_UNIX);
+    fd_adopt(sv[1], (type & SOCK_NONBLOCK) != 0, is_stream_type(type), domain == AF_UNIX);
   }
   return rc;
 }
@@ -58,7 +58,8 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
     return result_of(real::accept4(fd, addr, addrlen, flags | SOCK_NONBLOCK));
   });
   if (client >= 0) {
-    fd_adopt(static_cast<int>(client), (flags & SOCK_NONBLOCK) != 0, listener.stream);
+    fd_adopt(static_cast<int>(client), (flags & SOCK_NONBLOCK) != 0, listener.stream,
+             listener.local, &listener);
   }
   return finish(client);
 }
@@ -81,12 +82,21 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
   if (ready < 0) {
     return finish(ready == -ETIMEDOUT ? -EINPROGRESS : ready);
   }
-  int error = 0;
-  socklen_t length = sizeof error;
-  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
-    return -1;
+  // Asking again is how the kernel's own blocking connect ends: 0 or EISCONN
+  // when the handshake completed, else its error, with the socket left as
+  // unconnected as a failed blocking connect leaves it.
+  rc = result_of(real::connect(fd, addr, addrlen));
+  return finish(rc == -EISCONN ? 0 : rc);
+}
+
+int shutdown(int fd, int how) {
+  int rc = real::shutdown(fd, how);
+  if (rc == 0) {
+    // Threads blocked on this fd retry their call now, and see EPIPE or
+    // end-of-file as a thread blocked in the kernel would.
+    Worker::current()->reactor().nudge_fd(fd);
   }
-  return finish(-error);
+  return rc;
 }
 
 int close(int fd) {
