@@ -31,9 +31,25 @@ void free_watcher(uv_handle_t *handle) {
 
 void libuv_fixups_refresh(); // libuv_fixups.cpp
 
+namespace {
+
+// Which fds below `limit` are open now.
+void find_open_fds(Vector<bool> &open, int limit) {
+  open.resize(static_cast<size_t>(limit));
+  for (int fd = 0; fd < limit; ++fd) {
+    open[static_cast<size_t>(fd)] = sys::fcntl(fd, F_GETFD) >= 0;
+  }
+}
+
+} // namespace
+
 int Reactor::init(Worker *worker) {
   worker_ = worker;
   libuv_fixups_refresh();
+  // libuv and the timerfd take the lowest free numbers: look that far.
+  constexpr int kLookAhead = 64;
+  Vector<bool> before;
+  find_open_fds(before, kLookAhead);
   int rc = uv_loop_init(&loop_);
   if (rc != 0) {
     return rc;
@@ -51,6 +67,13 @@ int Reactor::init(Worker *worker) {
   }
   timer_poll_.data = this;
   uv_poll_start(&timer_poll_, UV_READABLE, on_timer_ready);
+  Vector<bool> after;
+  find_open_fds(after, kLookAhead);
+  for (int fd = 0; fd < kLookAhead; ++fd) {
+    if (after[static_cast<size_t>(fd)] && !before[static_cast<size_t>(fd)]) {
+      own_fds_.push_back(fd);
+    }
+  }
   return 0;
 }
 

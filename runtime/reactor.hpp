@@ -112,11 +112,16 @@ public:
 
   uv_loop_t *loop() { return &loop_; }
 
-  // True for the fds the reactor itself holds (epoll, eventfd, timerfd): a
-  // program that closes "every fd above 2" must not close them.
+  // True for the fds the reactor itself opened (libuv's epoll instance,
+  // eventfd and signal pipes, the timerfd): a program that closes "every fd
+  // above 2" must not close them.
   bool is_own_fd(int fd) const {
-    return fd >= 0 && (fd == loop_.backend_fd || fd == timer_fd_ ||
-                       fd == loop_.async_io_watcher.fd || fd == loop_.async_wfd);
+    for (int own : own_fds_) {
+      if (own == fd) {
+        return true;
+      }
+    }
+    return false;
   }
 
 private:
@@ -148,6 +153,7 @@ private:
   int timer_fd_ = -1;
   Deadline armed_deadline_ = kNoDeadline;
   Vector<FdWatcher *> watchers_; // indexed by fd
+  Vector<int> own_fds_;          // opened by init()
   Vector<FdWatcher *> dirty_;
   Vector<SchedulerCall> calls_;
   Vector<SchedulerCall> running_calls_;

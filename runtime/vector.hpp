@@ -25,6 +25,8 @@ public:
   const T &operator[](size_t index) const { return data_[index]; }
   T *begin() { return data_; }
   T *end() { return data_ + size_; }
+  const T *begin() const { return data_; }
+  const T *end() const { return data_ + size_; }
 
   void push_back(const T &value) {
     if (size_ == capacity_) {
