@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <new>
+#include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -23,6 +24,9 @@ constexpr int kReadWrite = UV_READABLE | UV_WRITABLE;
 
 void free_watcher(uv_handle_t *handle) {
   auto *watcher = static_cast<FdWatcher *>(handle->data);
+  if (watcher->proxy_fd >= 0) {
+    sys::close(watcher->proxy_fd);
+  }
   watcher->~FdWatcher();
   free(watcher);
 }
@@ -117,6 +121,18 @@ void Reactor::after_fork_in_child() {
     if (watcher != nullptr) {
       watcher->waiters.abandon_all();
       mark_dirty(watcher);
+      if (watcher->proxy_fd >= 0) { // shared with the parent, like the timerfd
+        epoll_event interest{};
+        interest.data.fd = watcher->fd;
+        long proxy = sys::call(SYS_epoll_create1, EPOLL_CLOEXEC);
+        if (proxy < 0 ||
+            sys::call(SYS_epoll_ctl, proxy, EPOLL_CTL_ADD, watcher->fd, &interest) != 0 ||
+            sys::call(SYS_dup3, proxy, watcher->proxy_fd, O_CLOEXEC) < 0) {
+          fatal("cannot renew an epoll proxy in the child of fork");
+        }
+        sys::close(static_cast<int>(proxy));
+        watcher->applied_events = -1; // re-apply the interest
+      }
     }
   }
   calls_.clear();
@@ -205,10 +221,20 @@ void Reactor::apply_interest(FdWatcher *watcher) {
   if (wanted == watcher->applied_events) {
     return;
   }
+  if (watcher->proxy_fd >= 0) {
+    // The proxy epoll instance watches the fd for `wanted`; libuv watches
+    // the proxy, which is readable whenever the fd is ready.
+    epoll_event interest{};
+    interest.events = ((wanted & UV_READABLE) != 0 ? EPOLLIN | EPOLLRDHUP : 0U) |
+                      ((wanted & UV_WRITABLE) != 0 ? EPOLLOUT : 0U);
+    interest.data.fd = watcher->fd;
+    sys::call(SYS_epoll_ctl, watcher->proxy_fd, EPOLL_CTL_MOD, watcher->fd, &interest);
+  }
+  int uv_wanted = watcher->proxy_fd >= 0 && wanted != 0 ? UV_READABLE : wanted;
   if (wanted == 0) {
     uv_poll_stop(&watcher->poll);
   } else {
-    int rc = uv_poll_start(&watcher->poll, wanted, on_fd_ready);
+    int rc = uv_poll_start(&watcher->poll, uv_wanted, on_fd_ready);
     if (rc != 0) {
       wake_waiters(watcher, kReadWrite, rc);
       wanted = 0;
@@ -226,6 +252,18 @@ void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
     // call returns the real error.
     watcher->applied_events = 0;
     events = kReadWrite;
+  } else if (watcher->proxy_fd >= 0) {
+    // libuv saw the proxy readable: ask it what the fd itself is ready for.
+    epoll_event ready{};
+    long count = sys::call(SYS_epoll_wait, watcher->proxy_fd, &ready, 1, 0);
+    events = 0;
+    if (count > 0) {
+      if ((ready.events & (EPOLLERR | EPOLLHUP)) != 0) {
+        events = kReadWrite;
+      }
+      events |= (ready.events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP)) != 0 ? UV_READABLE : 0;
+      events |= (ready.events & EPOLLOUT) != 0 ? UV_WRITABLE : 0;
+    }
   } else if ((events & UV_DISCONNECT) != 0) {
     events |= kReadWrite;
   }
@@ -234,28 +272,58 @@ void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
   reactor->mark_dirty(watcher);
 }
 
-// Scheduler context: makes the fd known to libuv. uv_poll_init switches the
-// fd to O_NONBLOCK; the program's own flag is put back, since the file
-// description may be shared with other processes.
+// Scheduler context: makes the fd known to libuv.
+//
+// uv_poll_init sets O_NONBLOCK on the fd's file description, which other
+// processes may share (an inherited pipe, a passed socket): even a flag put
+// back at once would be seen by them for a moment. So a blocking fd is not
+// given to libuv: it goes into a proxy epoll instance of its own (epoll_ctl
+// changes no flags), and libuv watches the proxy. An fd that is already
+// non-blocking (every socket sprig creates) is given to libuv directly.
 void Reactor::register_watcher(void *registration_pointer) {
   FdWatcher *watcher = static_cast<Registration *>(registration_pointer)->watcher;
   Reactor &reactor = Worker::current()->reactor();
-  int flags = fcntl(watcher->fd, F_GETFL);
+  long flags = sys::fcntl(watcher->fd, F_GETFL);
   if (flags < 0) {
-    watcher->register_error = -errno;
+    watcher->register_error = static_cast<int>(flags);
     return;
   }
-  int rc = uv_poll_init(&reactor.loop_, &watcher->poll, watcher->fd);
+  int watched = watcher->fd;
+  if ((flags & O_NONBLOCK) == 0) {
+    long proxy = sys::call(SYS_epoll_create1, EPOLL_CLOEXEC);
+    if (proxy < 0) {
+      watcher->register_error = static_cast<int>(proxy);
+      return;
+    }
+    epoll_event interest{};
+    interest.data.fd = watcher->fd;
+    long added = sys::call(SYS_epoll_ctl, proxy, EPOLL_CTL_ADD, watcher->fd, &interest);
+    if (added != 0) {
+      sys::close(static_cast<int>(proxy));
+      if (added == -EPERM) {
+        watcher->kind = FdKind::kAlwaysReady; // epoll refuses regular files
+      } else {
+        watcher->register_error = static_cast<int>(added);
+      }
+      return;
+    }
+    watcher->proxy_fd = static_cast<int>(proxy);
+    reactor.note_proxy_fd(watcher->proxy_fd, true);
+    watched = watcher->proxy_fd;
+  }
+  int rc = uv_poll_init(&reactor.loop_, &watcher->poll, watched);
   if (rc == 0) {
     watcher->poll.data = watcher;
     watcher->kind = FdKind::kPollable;
-    if ((flags & O_NONBLOCK) == 0) {
-      fcntl(watcher->fd, F_SETFL, flags);
-    }
   } else if (rc == UV_EPERM) {
     watcher->kind = FdKind::kAlwaysReady; // epoll refuses regular files
   } else {
     watcher->register_error = rc;
+  }
+  if (watcher->kind != FdKind::kPollable && watcher->proxy_fd >= 0) {
+    reactor.note_proxy_fd(watcher->proxy_fd, false);
+    sys::close(watcher->proxy_fd);
+    watcher->proxy_fd = -1;
   }
 }
 
@@ -265,6 +333,9 @@ void Reactor::retire_watcher(void *watcher_pointer) {
   auto *watcher = static_cast<FdWatcher *>(watcher_pointer);
   if (watcher->registration != nullptr) {
     watcher->registration->retired = true;
+  }
+  if (watcher->proxy_fd >= 0) {
+    Worker::current()->reactor().note_proxy_fd(watcher->proxy_fd, false);
   }
   if (watcher->kind == FdKind::kPollable) {
     watcher->kind = FdKind::kClosing;

@@ -61,6 +61,7 @@ struct FdWatcher {
   int applied_events = 0;               // UV_READABLE | UV_WRITABLE as last started
   bool dirty = false;
   int register_error = 0; // why uv_poll_init refused the fd
+  int proxy_fd = -1;      // for a blocking fd: the epoll instance libuv watches instead
   IntrusiveList<FdWaiter> waiters;
 };
 
@@ -116,12 +117,22 @@ public:
   // eventfd and signal pipes, the timerfd): a program that closes "every fd
   // above 2" must not close them.
   bool is_own_fd(int fd) const {
+    if (fd >= 0 && static_cast<size_t>(fd) < proxy_fds_.size() &&
+        proxy_fds_[static_cast<size_t>(fd)]) {
+      return true;
+    }
     for (int own : own_fds_) {
       if (own == fd) {
         return true;
       }
     }
     return false;
+  }
+  void note_proxy_fd(int fd, bool open) {
+    if (static_cast<size_t>(fd) >= proxy_fds_.size()) {
+      proxy_fds_.resize(static_cast<size_t>(fd) + 1);
+    }
+    proxy_fds_[static_cast<size_t>(fd)] = open;
   }
 
 private:
@@ -154,6 +165,7 @@ private:
   Deadline armed_deadline_ = kNoDeadline;
   Vector<FdWatcher *> watchers_; // indexed by fd
   Vector<int> own_fds_;          // opened by init()
+  Vector<bool> proxy_fds_;       // epoll proxies of blocking fds, by fd
   Vector<FdWatcher *> dirty_;
   Vector<SchedulerCall> calls_;
   Vector<SchedulerCall> running_calls_;
