@@ -70,6 +70,24 @@ int accept(int fd, struct sockaddr *addr, socklen_t *addrlen) {
 
 int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
   long rc = result_of(real::connect(fd, addr, addrlen));
+  if (rc == -EAGAIN && fd >= 0) {
+    // An AF_UNIX listener with a full backlog: a blocking connect waits for
+    // room, which no fd event announces, so sprig retries after short naps.
+    FdInfo info = fd_info(fd);
+    if (info.mode == FdMode::kOwned && !info.nonblocking && info.local) {
+      Deadline deadline = deadline_after(info.send_timeout_ns);
+      for (int64_t nap_ns = 100'000; rc == -EAGAIN;
+           nap_ns = nap_ns < 50'000'000 ? nap_ns * 2 : nap_ns) {
+        Deadline wake = 0;
+        timeout_to_deadline(nap_ns, &wake);
+        if (wake > deadline) {
+          return finish(-EAGAIN);
+        }
+        Worker::current()->park(WaitReason::kSleep, nullptr, wake);
+        rc = result_of(real::connect(fd, addr, addrlen));
+      }
+    }
+  }
   if (rc != -EINPROGRESS || fd < 0) {
     return finish(rc);
   }
