@@ -208,11 +208,15 @@ install: all
 	install -m 0644 $(BUILD)/sprig.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc
 	install -m 0644 runtime/include/sprig.h runtime/include/sprig.hpp $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 man/libsprig.3 $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3
+	install -d $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0644 man/sprig.7 $(DESTDIR)$(PREFIX)/share/man/man7/sprig.7
+	install -m 0755 $(BUILD)/libsprig.so $(DESTDIR)$(PREFIX)/lib/libsprig.so
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libsprig-rt.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc \
 	  $(DESTDIR)$(PREFIX)/include/sprig.h $(DESTDIR)$(PREFIX)/include/sprig.hpp \
-	  $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3
+	  $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3 $(DESTDIR)$(PREFIX)/share/man/man7/sprig.7 \
+	  $(DESTDIR)$(PREFIX)/lib/libsprig.so
 
 clean:
 	rm -rf build
