@@ -78,10 +78,14 @@ int Reactor::init(Worker *worker) {
       own_fds_.push_back(fd);
     }
   }
+  initialized_ = true;
   return 0;
 }
 
 void Reactor::shutdown() {
+  if (!initialized_) {
+    return; // init failed and undid its own work
+  }
   for (FdWatcher *watcher : watchers_) {
     if (watcher == nullptr) {
       continue;

@@ -158,6 +158,7 @@ private:
   int register_fd(int fd, FdWatcher **registered);
 
   Worker *worker_ = nullptr;
+  bool initialized_ = false; // init() succeeded: shutdown() has work to do
   uv_loop_t loop_{};
   uv_async_t async_{};
   uv_poll_t timer_poll_{};
