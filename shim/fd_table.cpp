@@ -26,6 +26,7 @@ int64_t timeout_of(int fd, int option) {
 }
 
 void classify(int fd, FdInfo &info) {
+  info = FdInfo{}; // a new slot is zero bytes, not FdInfo's defaults
   struct stat status {};
   if (fstat(fd, &status) != 0) {
     info.mode = FdMode::kPassThrough; // EBADF and the like: the real call says so

@@ -3,6 +3,7 @@
 #include "real.hpp"
 #include "shim.hpp"
 
+#include <climits>
 #include <cstring>
 #include <sys/socket.h>
 
@@ -21,7 +22,9 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
   }
   FdInfo info = fd_info(fd);
   bool nonblocking = info.nonblocking || call_nonblocking;
-  if ((info.mode != FdMode::kOwned && info.mode != FdMode::kForeignSocket) || nonblocking) {
+  bool foreign_stream = info.mode == FdMode::kForeignStream;
+  if ((info.mode != FdMode::kOwned && info.mode != FdMode::kForeignSocket && !foreign_stream) ||
+      nonblocking) {
     return call(fd, iov, count, false, context);
   }
   bool dontwait = info.mode == FdMode::kForeignSocket;
@@ -32,7 +35,20 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
   int left = count;
   long written = 0;
   for (;;) {
-    long rc = call(fd, cursor, left, dontwait, context);
+    long rc = 0;
+    if (foreign_stream) {
+      // A pipe, FIFO or terminal sprig did not create stays blocking: wait
+      // until it has room, then write at most PIPE_BUF bytes, which a pipe
+      // that polls writable takes without blocking.
+      int ready = Worker::current()->reactor().wait_fd(fd, 2, kNoDeadline);
+      if (ready < 0) {
+        return written > 0 ? written : ready;
+      }
+      iovec chunk{cursor->iov_base, cursor->iov_len < PIPE_BUF ? cursor->iov_len : PIPE_BUF};
+      rc = left == 0 ? call(fd, cursor, 0, false, context) : call(fd, &chunk, 1, false, context);
+    } else {
+      rc = call(fd, cursor, left, dontwait, context);
+    }
     if (rc >= 0) {
       written += rc;
       auto consumed = static_cast<size_t>(rc);
