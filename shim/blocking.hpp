@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fd_table.hpp"
+#include "sys.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
@@ -45,6 +46,14 @@ long retry_when_ready(int fd, bool nonblocking, int events, Deadline deadline, A
   }
 }
 
+// True when fd is ready for `events` (POLLIN or POLLOUT) right now, or in
+// an error state the call itself should report: a zero-timeout poll(2),
+// which spares the park and reactor round trip in the common case.
+inline bool ready_now(int fd, short events) {
+  pollfd probe{fd, events, 0};
+  return sys::poll(&probe, 1, 0) > 0 && probe.revents != 0;
+}
+
 // Reads: `call(dontwait)` makes the real call once; with dontwait it must add
 // MSG_DONTWAIT (a socket sprig did not create keeps its own flags).
 template <typename Call> long blocking_input(int fd, bool call_nonblocking, Call call) {
@@ -61,7 +70,7 @@ template <typename Call> long blocking_input(int fd, bool call_nonblocking, Call
                             [&] { return result_of(call(dontwait)); });
   }
   case FdMode::kForeignStream:
-    if (!nonblocking) {
+    if (!nonblocking && !ready_now(fd, POLLIN)) {
       int ready = Worker::current()->reactor().wait_fd(fd, 1, kNoDeadline);
       if (ready < 0) {
         return ready;

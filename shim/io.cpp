@@ -40,9 +40,11 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
       // A pipe, FIFO or terminal sprig did not create stays blocking: wait
       // until it has room, then write at most PIPE_BUF bytes, which a pipe
       // that polls writable takes without blocking.
-      int ready = Worker::current()->reactor().wait_fd(fd, 2, kNoDeadline);
-      if (ready < 0) {
-        return written > 0 ? written : ready;
+      if (!ready_now(fd, POLLOUT)) {
+        int ready = Worker::current()->reactor().wait_fd(fd, 2, kNoDeadline);
+        if (ready < 0) {
+          return written > 0 ? written : ready;
+        }
       }
       iovec chunk{cursor->iov_base, cursor->iov_len < PIPE_BUF ? cursor->iov_len : PIPE_BUF};
       rc = left == 0 ? call(fd, cursor, 0, false, context) : call(fd, &chunk, 1, false, context);
