@@ -27,6 +27,11 @@ namespace sprig {
 
 class Worker;
 
+// The events a green thread waits for on an fd (libuv's UV_READABLE and
+// UV_WRITABLE, and sprig.h's SPRIG_READABLE and SPRIG_WRITABLE).
+inline constexpr int kFdReadable = UV_READABLE;
+inline constexpr int kFdWritable = UV_WRITABLE;
+
 enum class FdKind : uint8_t {
   kUnregistered, // not (yet) known to libuv
   kPollable,     // registered: `poll` is a live uv_poll_t

@@ -178,8 +178,11 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
 void Worker::scheduler_loop() {
   while (alive_ > 0) {
     reactor_.prepare();
-    if (timers_.earliest() <= monotonic_now_ns()) {
-      expire_timers(monotonic_now_ns());
+    if (!timers_.empty()) {
+      int64_t now = monotonic_now_ns();
+      if (timers_.earliest() <= now) {
+        expire_timers(now);
+      }
     }
     reactor_.poll(run_queue_.empty());
     ++stats_.reactor_polls;

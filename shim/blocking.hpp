@@ -66,12 +66,12 @@ template <typename Call> long blocking_input(int fd, bool call_nonblocking, Call
   case FdMode::kOwned:
   case FdMode::kForeignSocket: {
     bool dontwait = info.mode == FdMode::kForeignSocket;
-    return retry_when_ready(fd, nonblocking, 1, deadline_after(info.receive_timeout_ns),
+    return retry_when_ready(fd, nonblocking, kFdReadable, deadline_after(info.receive_timeout_ns),
                             [&] { return result_of(call(dontwait)); });
   }
   case FdMode::kForeignStream:
     if (!nonblocking && !ready_now(fd, POLLIN)) {
-      int ready = Worker::current()->reactor().wait_fd(fd, 1, kNoDeadline);
+      int ready = Worker::current()->reactor().wait_fd(fd, kFdReadable, kNoDeadline);
       if (ready < 0) {
         return ready;
       }

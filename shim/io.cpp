@@ -41,7 +41,7 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
       // until it has room, then write at most PIPE_BUF bytes, which a pipe
       // that polls writable takes without blocking.
       if (!ready_now(fd, POLLOUT)) {
-        int ready = Worker::current()->reactor().wait_fd(fd, 2, kNoDeadline);
+        int ready = Worker::current()->reactor().wait_fd(fd, kFdWritable, kNoDeadline);
         if (ready < 0) {
           return written > 0 ? written : ready;
         }
@@ -74,7 +74,7 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
     if (rc != -EAGAIN) {
       return written > 0 ? written : rc;
     }
-    int ready = Worker::current()->reactor().wait_fd(fd, 2, deadline);
+    int ready = Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline);
     if (ready < 0) {
       return written > 0 ? written : (ready == -ETIMEDOUT ? -EAGAIN : ready);
     }
@@ -109,13 +109,7 @@ long send_call(int fd, const iovec *iov, int count, bool dontwait, void *context
 }
 
 // A runtime result (count or -errno) as libc returns it.
-ssize_t finish(long rc) {
-  if (rc < 0) {
-    errno = static_cast<int>(-rc);
-    return -1;
-  }
-  return rc;
-}
+ssize_t finish(long rc) { return set_errno_result<ssize_t>(rc); }
 
 } // namespace
 
@@ -206,8 +200,8 @@ int sendmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags) {
   bool dontwait = info.mode == FdMode::kForeignSocket;
   bool nonblocking =
       info.nonblocking || (flags & MSG_DONTWAIT) != 0 || (info.mode != FdMode::kOwned && !dontwait);
-  return static_cast<int>(
-      finish(retry_when_ready(fd, nonblocking, 2, deadline_after(info.send_timeout_ns), [&] {
+  return static_cast<int>(finish(
+      retry_when_ready(fd, nonblocking, kFdWritable, deadline_after(info.send_timeout_ns), [&] {
         return result_of(real::sendmmsg(fd, msgvec, vlen, flags | (dontwait ? MSG_DONTWAIT : 0)));
       })));
 }
@@ -220,9 +214,9 @@ ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
   // Only a socket sprig made non-blocking can be waited on without changing
   // flags; anything else gets the real, possibly blocking, call.
   bool nonblocking = info.nonblocking || info.mode != FdMode::kOwned;
-  return finish(retry_when_ready(out_fd, nonblocking, 2, deadline_after(info.send_timeout_ns), [&] {
-    return result_of(real::sendfile(out_fd, in_fd, offset, count));
-  }));
+  return finish(
+      retry_when_ready(out_fd, nonblocking, kFdWritable, deadline_after(info.send_timeout_ns),
+                       [&] { return result_of(real::sendfile(out_fd, in_fd, offset, count)); }));
 }
 
 } // namespace sprig::shim

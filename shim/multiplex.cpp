@@ -20,9 +20,6 @@ namespace sprig::shim {
 
 namespace {
 
-constexpr int kReadable = 1;
-constexpr int kWritable = 2;
-
 Deadline deadline_from_ms(int timeout_ms) {
   Deadline deadline = kNoDeadline;
   if (timeout_ms >= 0) {
@@ -75,10 +72,11 @@ long poll_green(struct pollfd *fds, nfds_t nfds, Deadline deadline) {
     }
     short events = fds[index].events;
     int wanted =
-        ((events & (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND | POLLRDHUP)) != 0 ? kReadable : 0) |
-        ((events & (POLLOUT | POLLWRNORM | POLLWRBAND)) != 0 ? kWritable : 0);
+        ((events & (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND | POLLRDHUP)) != 0 ? kFdReadable
+                                                                                  : 0) |
+        ((events & (POLLOUT | POLLWRNORM | POLLWRBAND)) != 0 ? kFdWritable : 0);
     // Errors and hang-ups are reported whatever was asked: wake for them too.
-    add_waiter(waiters, fds[index].fd, wanted != 0 ? wanted : kReadable);
+    add_waiter(waiters, fds[index].fd, wanted != 0 ? wanted : kFdReadable);
   }
   return wait_and_look(waiters, deadline, [&] { return result_of(real::poll(fds, nfds, 0)); });
 }
@@ -96,15 +94,15 @@ long select_green(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds
     int wanted = 0;
     if (readfds != nullptr && FD_ISSET(fd, readfds)) {
       FD_SET(fd, &wanted_read);
-      wanted |= kReadable;
+      wanted |= kFdReadable;
     }
     if (writefds != nullptr && FD_ISSET(fd, writefds)) {
       FD_SET(fd, &wanted_write);
-      wanted |= kWritable;
+      wanted |= kFdWritable;
     }
     if (exceptfds != nullptr && FD_ISSET(fd, exceptfds)) {
       FD_SET(fd, &wanted_except);
-      wanted |= kReadable;
+      wanted |= kFdReadable;
     }
     if (wanted != 0) {
       add_waiter(waiters, fd, wanted);
@@ -128,7 +126,7 @@ long select_green(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds
 
 long epoll_green(int epfd, struct epoll_event *events, int maxevents, Deadline deadline) {
   Vector<FdWaiter> waiters;
-  add_waiter(waiters, epfd, kReadable);
+  add_waiter(waiters, epfd, kFdReadable);
   return wait_and_look(waiters, deadline,
                        [&] { return result_of(real::epoll_wait(epfd, events, maxevents, 0)); });
 }

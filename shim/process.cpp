@@ -28,7 +28,7 @@ bool wait_for_child_exit(pid_t pid) {
   if (pidfd < 0) {
     return false;
   }
-  Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), 1, kNoDeadline);
+  Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, kNoDeadline);
   Worker::current()->reactor().close_fd(static_cast<int>(pidfd));
   return true;
 }

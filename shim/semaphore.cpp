@@ -15,27 +15,15 @@
 
 namespace sprig::shim {
 
-static_assert(sizeof(Semaphore) <= sizeof(sem_t));
-static_assert(alignof(Semaphore) <= alignof(sem_t));
-
 namespace {
 
-// As for condition variables (shim/sync.cpp): a marker behind the Semaphore
-// says the green layout is in place; a semaphore sem_init'ed by glibc before
-// main is made green on first use, keeping its count (the low 32 bits of
-// glibc's value word).
-constexpr uint32_t kGreenSemaphoreMarker = 0x53505247;
-constexpr size_t kSemaphoreMarkerWord = 6; // bytes 24-27, behind the Semaphore
-static_assert(sizeof(Semaphore) <= kSemaphoreMarkerWord * sizeof(uint32_t));
-
+// A semaphore sem_init'ed by glibc before main is made green on first use
+// (green_layout), keeping its count: the low 32 bits of glibc's value word.
 Semaphore &green(sem_t *sem) {
-  auto *words = reinterpret_cast<uint32_t *>(sem);
-  if (words[kSemaphoreMarkerWord] != kGreenSemaphoreMarker) {
-    unsigned count = words[0];
+  return green_layout<Semaphore>(sem, [sem] {
+    unsigned count = *reinterpret_cast<const uint32_t *>(sem);
     new (sem) Semaphore(count);
-    words[kSemaphoreMarkerWord] = kGreenSemaphoreMarker;
-  }
-  return *std::launder(reinterpret_cast<Semaphore *>(sem));
+  });
 }
 
 int wait_until(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
@@ -59,7 +47,7 @@ int sem_init(sem_t *sem, int pshared, unsigned value) {
     return set_errno_result(-ENOSYS);
   }
   new (sem) Semaphore(value);
-  reinterpret_cast<uint32_t *>(sem)[kSemaphoreMarkerWord] = kGreenSemaphoreMarker;
+  mark_green_layout<Semaphore>(sem);
   return 0;
 }
 

@@ -4,7 +4,9 @@
 #include "hooks_prelude.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 
 namespace sprig::shim {
 
@@ -20,14 +22,40 @@ namespace sprig::shim {
 inline pthread_t to_pthread(uint64_t handle) { return static_cast<pthread_t>(handle); }
 inline uint64_t to_handle(pthread_t thread) { return static_cast<uint64_t>(thread); }
 
-// The one place a runtime result (0 or -errno) becomes a libc-style one:
-// 0, or -1 with errno set.
-inline int set_errno_result(int rc) {
+// The one place a runtime result (a value or -errno) becomes a libc-style
+// one: the value, or -1 with errno set. For int and ssize_t results alike.
+template <typename Result> Result set_errno_result(Result rc) {
   if (rc < 0) {
-    errno = -rc;
+    errno = static_cast<int>(-rc);
     return -1;
   }
   return rc;
+}
+
+// A green object living inside a glibc object that glibc itself may have used
+// first (natively, before main) carries a marker word right behind it. With
+// the marker, the green layout is in place; without it (all-zero static
+// initializer, or glibc's idle state), `make_green` builds the green object
+// in place and the marker is set.
+inline constexpr uint32_t kGreenLayoutMarker = 0x53505247; // "GRPS"
+
+template <typename Green> constexpr size_t green_marker_word() {
+  return (sizeof(Green) + sizeof(uint32_t) - 1) / sizeof(uint32_t);
+}
+
+template <typename Green, typename Native> void mark_green_layout(Native *object) {
+  static_assert((green_marker_word<Green>() + 1) * sizeof(uint32_t) <= sizeof(Native));
+  reinterpret_cast<uint32_t *>(object)[green_marker_word<Green>()] = kGreenLayoutMarker;
+}
+
+template <typename Green, typename Native, typename MakeGreen>
+Green &green_layout(Native *object, MakeGreen make_green) {
+  static_assert(sizeof(Green) <= sizeof(Native) && alignof(Green) <= alignof(Native));
+  if (reinterpret_cast<uint32_t *>(object)[green_marker_word<Green>()] != kGreenLayoutMarker) {
+    make_green();
+    mark_green_layout<Green>(object);
+  }
+  return *std::launder(reinterpret_cast<Green *>(object));
 }
 
 } // namespace sprig::shim

@@ -49,12 +49,12 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
   Deadline deadline = deadline_after(listener.receive_timeout_ns);
   if (listener.mode == FdMode::kForeignSocket && !listener.nonblocking) {
     // Not ours to make non-blocking: wait for a connection first.
-    int ready = Worker::current()->reactor().wait_fd(fd, 1, deadline);
+    int ready = Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline);
     if (ready < 0) {
       return finish(ready == -ETIMEDOUT ? -EAGAIN : ready);
     }
   }
-  long client = retry_when_ready(fd, listener.nonblocking, 1, deadline, [&] {
+  long client = retry_when_ready(fd, listener.nonblocking, kFdReadable, deadline, [&] {
     return result_of(real::accept4(fd, addr, addrlen, flags | SOCK_NONBLOCK));
   });
   if (client >= 0) {
@@ -96,7 +96,8 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
     return finish(rc);
   }
   // A blocking connect: wait for the handshake, then report its outcome.
-  int ready = Worker::current()->reactor().wait_fd(fd, 2, deadline_after(info.send_timeout_ns));
+  int ready =
+      Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline_after(info.send_timeout_ns));
   if (ready < 0) {
     return finish(ready == -ETIMEDOUT ? -EINPROGRESS : ready);
   }

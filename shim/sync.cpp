@@ -22,29 +22,19 @@ namespace sprig::shim {
 static_assert(sizeof(Mutex) <= sizeof(pthread_mutex_t));
 static_assert(offsetof(pthread_mutex_t, __data.__kind) == 16); // where Mutex keeps its kind
 static_assert(alignof(Mutex) <= alignof(pthread_mutex_t));
-static_assert(sizeof(CondVar) <= sizeof(pthread_cond_t));
-static_assert(alignof(CondVar) <= alignof(pthread_cond_t));
 
 namespace {
 
 Mutex &green(pthread_mutex_t *mutex) { return *std::launder(reinterpret_cast<Mutex *>(mutex)); }
 // A condition variable last used by glibc (before main, natively) holds
-// glibc's counters where CondVar keeps its queue. A marker word behind the
-// CondVar says the green layout is in place; without it the object is made
-// green on first use: all-zero (PTHREAD_COND_INITIALIZER) or idle in
-// glibc's layout, whose clock sits in bit 1 of __wrefs.
-constexpr uint32_t kGreenCondMarker = 0x53505247; // "GRPS"
-constexpr size_t kCondMarkerWord = 6;             // bytes 24-27, behind the CondVar
-static_assert(sizeof(CondVar) <= kCondMarkerWord * sizeof(uint32_t));
-
+// glibc's counters where CondVar keeps its queue: it is made green on first
+// use (green_layout), from all-zero (PTHREAD_COND_INITIALIZER) or glibc's
+// idle state, whose clock sits in bit 1 of __wrefs.
 CondVar &green(pthread_cond_t *cond) {
-  auto *words = reinterpret_cast<uint32_t *>(cond);
-  if (words[kCondMarkerWord] != kGreenCondMarker) {
+  return green_layout<CondVar>(cond, [cond] {
     clockid_t clock = (cond->__data.__wrefs & 2U) != 0 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     new (cond) CondVar(clock);
-    words[kCondMarkerWord] = kGreenCondMarker;
-  }
-  return *std::launder(reinterpret_cast<CondVar *>(cond));
+  });
 }
 
 // A pthread-style result: 0 or a positive errno value.
@@ -114,7 +104,7 @@ int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr) {
     return EINVAL;
   }
   new (cond) CondVar(clock);
-  reinterpret_cast<uint32_t *>(cond)[kCondMarkerWord] = kGreenCondMarker;
+  mark_green_layout<CondVar>(cond);
   return 0;
 }
 
