@@ -95,6 +95,17 @@ struct GreenThread : RunLink, WaitLink {
   KeyValues *keys = nullptr;
   void *wait_data = nullptr; // a parking primitive's own data (channels: the element)
 
+  // pthread cancellation and exit unwinding (shim/cancel.cpp, shim/thread_exit.cpp).
+  void *cleanup_buffers = nullptr;    // innermost pthread_cleanup_push buffer, linked outwards
+  bool cancel_disabled = false;       // PTHREAD_CANCEL_DISABLE
+  bool cancel_asynchronous = false;   // PTHREAD_CANCEL_ASYNCHRONOUS (acted on as deferred)
+  bool cancel_pending = false;        // pthread_cancel was called on this thread
+  bool in_cancellation_point = false; // inside an interposed call that is one
+  bool exiting = false;               // pthread_exit is unwinding this thread's stack
+  void *exit_value = nullptr;         // pthread_exit's argument while unwinding
+  // The _Unwind_Exception of that unwinding: it must outlive the frames it unwinds.
+  alignas(16) unsigned char unwind_exception[32] = {};
+
   char name[16] = {};
 };
 

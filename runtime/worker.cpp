@@ -159,6 +159,12 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   thread->wait_object = nullptr;
   thread->saved_errno = 0;
   thread->read_locks_held = 0;
+  thread->cleanup_buffers = nullptr;
+  thread->cancel_disabled = false;
+  thread->cancel_asynchronous = false;
+  thread->cancel_pending = false;
+  thread->in_cancellation_point = false;
+  thread->exiting = false;
   thread->name[0] = '\0';
   if (options.name != nullptr) {
     strncpy(thread->name, options.name, sizeof thread->name - 1);

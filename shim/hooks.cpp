@@ -1,5 +1,6 @@
 // hooks.cpp - the exported interposers, generated from hooks.def: green callers go green, others go
 // to libc.
+#include "cancel.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
@@ -17,8 +18,20 @@
     }                                                                                              \
     return sprig::real::name args;                                                                 \
   }
+#define SPRIG_HOOK_CANCEL(ret, name, params, args)                                                 \
+  extern "C" SPRIG_EXPORT ret name params {                                                        \
+    if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {             \
+      sprig::shim::CancellationPoint point(self);                                                  \
+      return sprig::shim::name args;                                                               \
+    }                                                                                              \
+    if (sprig::real::name == nullptr) {                                                            \
+      sprig::real::resolve_all();                                                                  \
+    }                                                                                              \
+    return sprig::real::name args;                                                                 \
+  }
 #define SPRIG_HOOK_CUSTOM(ret, name, params, args)
 #include "hooks.def"
 #undef SPRIG_HOOK
+#undef SPRIG_HOOK_CANCEL
 #undef SPRIG_HOOK_CUSTOM
 // NOLINTEND(bugprone-macro-parentheses)

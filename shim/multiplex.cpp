@@ -47,12 +47,15 @@ long wait_and_look(Vector<FdWaiter> &waiters, Deadline deadline, Look look) {
       return found;
     }
     if (waiters.empty()) { // nothing to wait on: a plain sleep
-      Worker::current()->park(WaitReason::kPoll, nullptr, deadline);
-      return look();
+      int rc = Worker::current()->park(WaitReason::kPoll, nullptr, deadline);
+      return rc == -ECANCELED ? rc : look();
     }
     int rc = Worker::current()->reactor().wait_fds(waiters.begin(), waiters.size(), deadline);
     if (rc == -ETIMEDOUT) {
       return look();
+    }
+    if (rc == -ECANCELED) {
+      return rc; // pthread_cancel: the cancellation point ends the thread
     }
   }
 }

@@ -21,16 +21,18 @@ namespace sprig::shim {
 
 namespace {
 
-// Waits until the child's pidfd is readable. Returns false when there is no
-// pidfd (no such child, or an old kernel): the caller then asks libc.
-bool wait_for_child_exit(pid_t pid) {
+// Waits until the child's pidfd is readable: 0, -ECANCELED when pthread_cancel
+// interrupted the wait, or -ENOSYS when there is no pidfd (no such child, or
+// an old kernel) and the caller must ask libc.
+int wait_for_child_exit(pid_t pid) {
   long pidfd = sys::call(SYS_pidfd_open, pid, 0);
   if (pidfd < 0) {
-    return false;
+    return -ENOSYS;
   }
-  Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, kNoDeadline);
+  int ready =
+      Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, kNoDeadline);
   Worker::current()->reactor().close_fd(static_cast<int>(pidfd));
-  return true;
+  return ready == -ECANCELED ? ready : 0;
 }
 
 } // namespace
@@ -48,7 +50,11 @@ pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
     if (done != 0) {
       return done;
     }
-    if (wait_for_child_exit(pid)) {
+    int waited = wait_for_child_exit(pid);
+    if (waited == -ECANCELED) {
+      return set_errno_result(waited); // the cancellation point acts on it
+    }
+    if (waited == 0) {
       return real::wait4(pid, status, options, usage);
     }
   }

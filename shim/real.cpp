@@ -1,6 +1,8 @@
 // real.cpp - defines and resolves sprig::real::*, one pointer per row of hooks.def.
 #include "real.hpp"
 
+#include "sys.hpp"
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -22,13 +24,20 @@ void write_stderr(const char *text) {
   while (text[length] != '\0') {
     ++length;
   }
-  if (write(STDERR_FILENO, text, length) < 0) {
+  // The raw system call: `write` here would be libsprig.so's own export,
+  // whose pointers are what is being resolved.
+  if (sys::write(STDERR_FILENO, text, length) < 0) {
     return; // nothing better to do on the way to _exit
   }
 }
 
 void *lookup(const char *name) {
   void *symbol = dlsym(RTLD_NEXT, name);
+  if (symbol == nullptr) {
+    // A compatibility symbol without a default version (pthread_yield since
+    // glibc 2.34's headers redirect it) is found only by its version.
+    symbol = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+  }
   if (symbol == nullptr) {
     write_stderr("sprig: cannot find the libc symbol ");
     write_stderr(name);

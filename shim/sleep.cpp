@@ -10,10 +10,15 @@ namespace sprig::shim {
 namespace {
 
 // Parks until the monotonic deadline. Signals do not interrupt a green sleep
-// (no EINTR): see sprig(7).
+// (no EINTR): see sprig(7). pthread_cancel does: the cancellation point that
+// called this then ends the thread.
 void sleep_until(Deadline deadline) {
   Worker *worker = Worker::current();
-  while (worker->park(WaitReason::kSleep, nullptr, deadline) != -ETIMEDOUT) {
+  for (;;) {
+    int rc = worker->park(WaitReason::kSleep, nullptr, deadline);
+    if (rc == -ETIMEDOUT || rc == -ECANCELED) {
+      return;
+    }
   }
 }
 

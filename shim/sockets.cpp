@@ -83,7 +83,9 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
         if (wake > deadline) {
           return finish(-EAGAIN);
         }
-        Worker::current()->park(WaitReason::kSleep, nullptr, wake);
+        if (Worker::current()->park(WaitReason::kSleep, nullptr, wake) == -ECANCELED) {
+          return finish(-ECANCELED); // pthread_cancel: the cancellation point ends the thread
+        }
         rc = result_of(real::connect(fd, addr, addrlen));
       }
     }

@@ -1,12 +1,11 @@
-// threads.cpp - pthread_create, join, detach, exit, self, yield and names on green threads.
+// threads.cpp - pthread_create, join, detach, self, yield and names on green threads (exit:
+// thread_exit.cpp).
 #include "real.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
 #include <cstring>
-
-using sprig::Worker;
 
 namespace sprig::shim {
 
@@ -121,15 +120,3 @@ int pthread_getname_np(pthread_t thread, char *name, size_t len) {
 }
 
 } // namespace sprig::shim
-
-// Never returns, so it is written out instead of generated.
-extern "C" __attribute__((visibility("default"))) void pthread_exit(void *retval) {
-  if (Worker::current_thread() != nullptr) {
-    Worker::current()->exit_running(retval);
-  }
-  if (sprig::real::pthread_exit == nullptr) {
-    sprig::real::resolve_all();
-  }
-  sprig::real::pthread_exit(retval);
-  __builtin_unreachable();
-}

@@ -1,0 +1,146 @@
+// cancel.cpp - pthread_cancel and its state on green threads, deferred cancellation only.
+//
+// A cancel sets cancel_pending on the target. The target acts on it at the
+// next cancellation point it reaches with cancellation enabled: an
+// interposed call marked SPRIG_HOOK_CANCEL in hooks.def, or
+// pthread_testcancel. If the target is parked inside such a call, in a wait
+// that can be abandoned (a sleep, join, condition, semaphore, fd or poll
+// wait), pthread_cancel wakes it with -ECANCELED; the call's own code then
+// undoes its wait (a condition wait reacquires the mutex first, as natively)
+// and the CancellationPoint ends the thread on its way out.
+//
+// Rejected: asynchronous cancellation. A green thread computing runs on the
+// worker's OS thread and cannot be stopped anywhere without a signal that
+// would also hit whatever the worker runs next; an asynchronous cancel type
+// is recorded and acted on as deferred (sprig(7)).
+#include "cancel.hpp"
+#include "real.hpp"
+#include "shim.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <csignal>
+
+using sprig::Worker;
+
+namespace sprig::shim {
+
+namespace {
+
+// Waits that cancellation may interrupt: their code unlinks itself from
+// whatever it waited on when it wakes early. Offload, DNS and remote waits
+// are finished by another OS thread that still writes into the waiter's
+// frame, so they run to the end and the cancel acts on return.
+bool interruptible(WaitReason reason) {
+  switch (reason) {
+  case WaitReason::kSleep:
+  case WaitReason::kJoin:
+  case WaitReason::kCond:
+  case WaitReason::kSemaphore:
+  case WaitReason::kFdRead:
+  case WaitReason::kFdWrite:
+  case WaitReason::kFdReadWrite:
+  case WaitReason::kPoll:
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
+int pthread_cancel(pthread_t thread) {
+  Worker *worker = Worker::current();
+  GreenThread *target = worker->find(to_handle(thread));
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  if (target->state == ThreadState::kExited || target->exiting) {
+    return 0; // glibc: 0 for a thread that has ended but is not joined yet
+  }
+  target->cancel_pending = true;
+  if (target->cancel_disabled) {
+    return 0; // acted on when the target enables cancellation again
+  }
+  if (target == Worker::current_thread()) {
+    if (target->cancel_asynchronous) {
+      exit_green_thread(target, PTHREAD_CANCELED);
+    }
+    return 0;
+  }
+  if (target->state == ThreadState::kParked && target->in_cancellation_point &&
+      interruptible(target->wait_reason)) {
+    worker->wake(target, -ECANCELED);
+  }
+  return 0;
+}
+
+int pthread_setcancelstate(int state, int *old_state) {
+  if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE) {
+    return EINVAL;
+  }
+  GreenThread *self = Worker::current_thread();
+  if (old_state != nullptr) {
+    *old_state = self->cancel_disabled ? PTHREAD_CANCEL_DISABLE : PTHREAD_CANCEL_ENABLE;
+  }
+  if (!self->exiting) { // an exiting thread stays uncancellable
+    self->cancel_disabled = state == PTHREAD_CANCEL_DISABLE;
+  }
+  if (self->cancel_asynchronous) {
+    act_on_pending_cancel(self); // natively acted on at once in this type
+  }
+  return 0;
+}
+
+int pthread_setcanceltype(int type, int *old_type) {
+  if (type != PTHREAD_CANCEL_DEFERRED && type != PTHREAD_CANCEL_ASYNCHRONOUS) {
+    return EINVAL;
+  }
+  GreenThread *self = Worker::current_thread();
+  if (old_type != nullptr) {
+    *old_type = self->cancel_asynchronous ? PTHREAD_CANCEL_ASYNCHRONOUS : PTHREAD_CANCEL_DEFERRED;
+  }
+  self->cancel_asynchronous = type == PTHREAD_CANCEL_ASYNCHRONOUS;
+  if (self->cancel_asynchronous) {
+    act_on_pending_cancel(self);
+  }
+  return 0;
+}
+
+void pthread_testcancel() { act_on_pending_cancel(Worker::current_thread()); }
+
+// A green thread has no OS thread of its own to signal: the signal goes to
+// the worker's OS thread, so its handler runs on whichever green thread runs
+// there (the caller, for a thread signalling itself). Signal 0 only checks
+// that the thread exists. See sprig(7).
+int pthread_kill(pthread_t thread, int signal_number) {
+  GreenThread *target = Worker::current()->find(to_handle(thread));
+  if (target == nullptr) {
+    return ESRCH;
+  }
+  if (signal_number < 0 || signal_number >= NSIG) {
+    return EINVAL;
+  }
+  if (signal_number == 0 || target->state == ThreadState::kExited || target->exiting) {
+    return 0; // glibc sends nothing to a thread that is exiting or has exited
+  }
+  return real::pthread_kill(real::pthread_self(), signal_number);
+}
+
+} // namespace sprig::shim
+
+// glibc's pthread.h redirects pthread_yield to sched_yield, so a program
+// built today calls sched_yield; older binaries still call this symbol, and
+// libc's version would reach its own sched_yield, not sprig's.
+extern "C" __attribute__((visibility("default"))) int
+sprig_exported_pthread_yield() __asm__("pthread_yield");
+extern "C" int sprig_exported_pthread_yield() {
+  if (Worker::current_thread() != nullptr) {
+    Worker::current()->yield();
+    return 0;
+  }
+  if (sprig::real::pthread_yield == nullptr) {
+    sprig::real::resolve_all();
+  }
+  return sprig::real::pthread_yield();
+}

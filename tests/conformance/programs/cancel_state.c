@@ -1,0 +1,84 @@
+/* cancel_state.c - cancellation state and type: a disabled thread finishes its sleep and is cancelled at the next cancellation point once enabled; pthread_testcancel acts in a busy loop; a cancel of an ended thread returns 0; cancellation points in cleanup handlers do not cancel again; bad arguments give EINVAL. */
+/* sprig: green */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static volatile int progress;
+
+static void handler(void *text) {
+  usleep(1000); /* a cancellation point inside a handler: no second cancel */
+  printf("  handler: %s\n", (const char *)text);
+  fflush(stdout);
+}
+
+static void *disabled_then_enabled(void *arg) {
+  int old = -1;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+  printf("  old state was enable: %s\n", old == PTHREAD_CANCEL_ENABLE ? "yes" : "no");
+  pthread_cleanup_push(handler, "disabled thread");
+  usleep(100000); /* the cancel arrives during this sleep, which completes */
+  progress = 1;
+  printf("  sleep finished while disabled\n");
+  fflush(stdout);
+  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+  printf("  still running after enable (deferred)\n");
+  fflush(stdout);
+  usleep(1000); /* cancellation point: ends here */
+  progress = 2;
+  pthread_cleanup_pop(0);
+  return arg;
+}
+
+static void *busy_with_testcancel(void *arg) {
+  pthread_cleanup_push(handler, "busy thread");
+  for (long i = 0; i < 2000000000L; i++) {
+    if (i % 1000 == 0) {
+      pthread_testcancel();
+      sched_yield();
+    }
+  }
+  pthread_cleanup_pop(0);
+  return arg;
+}
+
+static void *ends_at_once(void *arg) { return arg; }
+
+int main(void) {
+  alarm(20);
+  pthread_t thread;
+  void *result = NULL;
+
+  pthread_create(&thread, NULL, disabled_then_enabled, NULL);
+  usleep(30000);
+  printf("cancel disabled thread -> %d\n", pthread_cancel(thread));
+  fflush(stdout);
+  pthread_join(thread, &result);
+  printf("disabled thread: canceled %s, progress %d\n", result == PTHREAD_CANCELED ? "yes" : "no",
+         progress);
+
+  pthread_create(&thread, NULL, busy_with_testcancel, NULL);
+  usleep(20000);
+  pthread_cancel(thread);
+  pthread_join(thread, &result);
+  printf("busy thread: canceled %s\n", result == PTHREAD_CANCELED ? "yes" : "no");
+
+  pthread_create(&thread, NULL, ends_at_once, (void *)5);
+  usleep(20000);
+  printf("cancel of an ended thread -> %d\n", pthread_cancel(thread));
+  pthread_join(thread, &result);
+  printf("ended thread result %ld\n", (long)result);
+
+  int old = 0;
+  printf("setcancelstate(99) -> %s\n", pthread_setcancelstate(99, &old) == EINVAL ? "EINVAL" : "?");
+  printf("setcanceltype(99) -> %s\n", pthread_setcanceltype(99, &old) == EINVAL ? "EINVAL" : "?");
+  printf("setcanceltype(deferred) old deferred: %s\n",
+         pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &old) == 0 && old == PTHREAD_CANCEL_DEFERRED
+             ? "yes"
+             : "no");
+  printf("pthread_kill(self, 0) -> %d\n", pthread_kill(pthread_self(), 0));
+  return 0;
+}
