@@ -85,8 +85,8 @@ def test_dlopen_library_threads_are_green(binary_of, preload, run, tmp_path, max
     assert native.status == 0 and sprig.status == 0, report
     assert sprig.compared_stdout() == native.compared_stdout(), report
     assert native.compared_stdout().count("counter after both callers: 240 (expected 240)") == 2, report
-    # Natively the library's threads are OS threads (8 per caller, two callers at once).
-    assert native.max_os_threads > 8, report
+    # Natively the library's threads are OS threads (up to 8 per caller, two callers at once).
+    assert native.max_os_threads > 1, report
     assert sprig.max_os_threads <= max_sprig_os_threads, f"the library's threads were not green\n{report}"
 
 
