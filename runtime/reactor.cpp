@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <new>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -400,18 +401,83 @@ void Reactor::wake_waiters(FdWatcher *watcher, int events, int error) {
   });
 }
 
+namespace {
+
+// The waiter's events that poll(2) finds ready now, or -EBADF.
+int poll_once(const FdWaiter &waiter) {
+  pollfd probe{waiter.fd, 0, 0};
+  probe.events = static_cast<short>(((waiter.events & UV_READABLE) != 0 ? POLLIN : 0) |
+                                    ((waiter.events & UV_WRITABLE) != 0 ? POLLOUT : 0));
+  if (sys::poll(&probe, 1, 0) <= 0 || probe.revents == 0) {
+    return 0;
+  }
+  if ((probe.revents & POLLNVAL) != 0) {
+    return -EBADF;
+  }
+  if ((probe.revents & (POLLERR | POLLHUP)) != 0) {
+    return waiter.events; // as on_fd_ready: the next call reports the error
+  }
+  return ((probe.revents & POLLIN) != 0 ? UV_READABLE : 0) |
+         ((probe.revents & POLLOUT) != 0 ? UV_WRITABLE : 0);
+}
+
+constexpr int64_t kFirstPollNapNs = 50'000;
+constexpr int64_t kLastPollNapNs = 10'000'000;
+
+} // namespace
+
+// Parks until a watcher wakes the thread, one of the polled waiters is
+// ready (looked at after each nap: 50 us, doubling up to 10 ms), or the
+// deadline. Returns the wake result, 0 for a polled waiter found ready, or
+// -ETIMEDOUT.
+int Reactor::park_polling(FdWaiter *waiters, size_t count, WaitReason reason, const void *object,
+                          Deadline deadline) {
+  for (int64_t nap_ns = kFirstPollNapNs;; nap_ns = nap_ns < kLastPollNapNs ? nap_ns * 2 : nap_ns) {
+    Deadline nap_end = kNoDeadline;
+    timeout_to_deadline(nap_ns, &nap_end);
+    bool napping = nap_end < deadline;
+    int rc = worker_->park(reason, object, napping ? nap_end : deadline);
+    if (rc != -ETIMEDOUT) {
+      return rc;
+    }
+    bool found = false;
+    for (size_t index = 0; index < count; ++index) {
+      if (waiters[index].polled) {
+        waiters[index].ready = poll_once(waiters[index]);
+        found = found || waiters[index].ready != 0;
+      }
+    }
+    if (found) {
+      return 0;
+    }
+    if (!napping) {
+      return rc;
+    }
+  }
+}
+
 int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
   GreenThread *self = worker_->running();
   int ready_count = 0;
+  size_t polled_count = 0;
   size_t linked = 0;
   for (; linked < count; ++linked) {
     FdWaiter &waiter = waiters[linked];
     waiter.ready = 0;
+    waiter.polled = false;
     waiter.thread = self;
     FdWatcher *watcher = nullptr;
     int rc = waiter.fd < 0 ? -EBADF : register_fd(waiter.fd, &watcher);
     if (rc == 0 && watcher == nullptr) {
       rc = -ENOMEM;
+    }
+    if (rc == -EMFILE || rc == -ENFILE) {
+      // A blocking fd needs an epoll proxy, and no fd is left for one. The
+      // real call would wait, not fail: look at this fd with poll(2) after
+      // naps instead (park_polling).
+      waiter.polled = true;
+      ++polled_count;
+      continue;
     }
     if (rc != 0 || watcher->kind == FdKind::kAlwaysReady) {
       waiter.ready = rc != 0 ? rc : waiter.events;
@@ -431,7 +497,8 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
     const void *object = count > 1
                              ? static_cast<const void *>(waiters)
                              : reinterpret_cast<const void *>(static_cast<intptr_t>(waiters[0].fd));
-    rc = worker_->park(reason, object, deadline);
+    rc = polled_count == 0 ? worker_->park(reason, object, deadline)
+                           : park_polling(waiters, count, reason, object, deadline);
   }
   // Leave every watcher still holding one of ours; the interest of each may
   // have to drop our events.

@@ -45,8 +45,9 @@ struct FdWatcher;
 // once (poll, select, epoll_wait) has one FdWaiter per fd, all on its stack.
 struct FdWaiter : ListNode {
   int fd = -1;
-  int events = 0; // UV_READABLE | UV_WRITABLE wanted
-  int ready = 0;  // set when woken: the ready events, or -EBADF
+  int events = 0;      // UV_READABLE | UV_WRITABLE wanted
+  int ready = 0;       // set when woken: the ready events, or -EBADF
+  bool polled = false; // no fd was left for its watcher: looked at with poll(2) after naps
   GreenThread *thread = nullptr;
   FdWatcher *watcher = nullptr; // the watcher it is linked on, while linked
 };
@@ -161,6 +162,8 @@ private:
   static void register_watcher(void *registration);
   static void retire_watcher(void *watcher);
   int register_fd(int fd, FdWatcher **registered);
+  int park_polling(FdWaiter *waiters, size_t count, WaitReason reason, const void *object,
+                   Deadline deadline);
 
   Worker *worker_ = nullptr;
   bool initialized_ = false; // init() succeeded: shutdown() has work to do

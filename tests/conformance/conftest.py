@@ -43,11 +43,16 @@ class Program:
     """A source file in programs/ and what its `/* sprig: ... */` header comment declares."""
 
     source: pathlib.Path
-    traits: frozenset  # "green": OS-thread check; "compare-stderr"; "own-test": not in the generic comparison
+    traits: frozenset  # "green": OS-thread check; "compare-stderr"; "own-test": not in the generic comparison;
+    #                    "-lNAME": link with libNAME
 
     @property
     def name(self):
         return self.source.name
+
+    @property
+    def libraries(self):
+        return sorted(trait for trait in self.traits if trait.startswith("-l"))
 
 
 def read_program(source):
@@ -119,7 +124,7 @@ def compile_program(program, out_dir):
     binary = out_dir / program.source.stem
     if binary.exists() and binary.stat().st_mtime >= program.source.stat().st_mtime:
         return binary, None
-    command = [*COMPILERS[program.source.suffix], "-o", str(binary), str(program.source)]
+    command = [*COMPILERS[program.source.suffix], "-o", str(binary), str(program.source), *program.libraries]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         binary.unlink(missing_ok=True)

@@ -1,8 +1,12 @@
-# test_hard_cases.py - hard cases whose native behaviour is not a comparable output: a deadlock, a CPU-bound thread.
+# test_hard_cases.py - hard cases the generic comparison cannot run alone: a deadlock, a CPU-bound thread,
+# programs that dlopen a library built here, and what system() does to the other threads.
 import os
+import pathlib
 import signal
 import subprocess
 import time
+
+LIBRARIES_DIR = pathlib.Path(__file__).resolve().parent / "programs" / "libs"
 
 HANG_OBSERVED_S = 1.5
 
@@ -58,3 +62,84 @@ def test_a_cpu_bound_thread_holds_its_worker(binary_of, preload, run):
     assert int(sprig_fields["ticks_during_spin"]) == 0, sprig.stdout
     # Both tickers finish all their ticks in the end.
     assert native_fields["ticks"] == sprig_fields["ticks"] == "200"
+
+
+def build_library(source_name, out_dir):
+    """Compiles programs/libs/<source_name> into out_dir as a shared library; returns its path."""
+    library = out_dir / f"lib{pathlib.Path(source_name).stem}.so"
+    command = ["gcc", "-shared", "-fPIC", "-O1", "-pthread", "-Wall", "-Wextra", "-o", str(library),
+               str(LIBRARIES_DIR / source_name)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout}{result.stderr}"
+    return library
+
+
+def test_dlopen_library_threads_are_green(binary_of, preload, run, tmp_path, max_sprig_os_threads):
+    """A dlopen()ed library's constructor thread and the threads its functions create (mutex, sleeps)
+    behave as natively, and under sprig they are green threads."""
+    library = build_library("dlopen_workers.c", tmp_path)
+    binary = binary_of("hard_dlopen_threads.c")
+    native = run(binary, [library])
+    sprig = run(binary, [library], preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0 and sprig.status == 0, report
+    assert sprig.compared_stdout() == native.compared_stdout(), report
+    assert native.compared_stdout().count("counter after both callers: 240 (expected 240)") == 2, report
+    # Natively the library's threads are OS threads (up to 8 per caller, two callers at once).
+    assert native.max_os_threads > 1, report
+    assert sprig.max_os_threads <= max_sprig_os_threads, f"the library's threads were not green\n{report}"
+
+
+def test_dlopen_does_not_wait_for_another_threads_dlopen(binary_of, preload, run, tmp_path):
+    """sprig(7), "dlopen() does not wait for another thread's dlopen()": natively the loader lock makes
+    a second dlopen wait until the first one's constructor has returned; under sprig the first thread
+    parks inside the constructor and the second dlopen returns the library uninitialised."""
+    library = build_library("slow_constructor.c", tmp_path)
+    binary = binary_of("hard_dlopen_constructor_wait.c")
+    native = run(binary, [library])
+    sprig = run(binary, [library], preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0 and sprig.status == 0, report
+    first = "the second dlopen returned a library whose constructor had finished: "
+    assert native.stdout.splitlines()[0] == first + "yes", report
+    assert sprig.stdout.splitlines()[0] == first + "no", report
+    # Past that, both end the same: one handle, and the library initialised.
+    assert native.stdout.splitlines()[1:] == sprig.stdout.splitlines()[1:], report
+
+
+def nocompare_number(output, label):
+    """The number after `#nocompare <label>: `."""
+    for line in output.splitlines():
+        if line.startswith(f"#nocompare {label}: "):
+            return int(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no '#nocompare {label}' line in:\n{output}")
+
+
+def test_system_blocks_the_worker(binary_of, preload, run):
+    """sprig(7), "Calls made inside libc are not interposed": system() waits for its command inside
+    libc, so under sprig no other green thread runs until the command ends; natively a witness thread
+    ticks every 5 ms meanwhile. A waitpid() of the program's own parks only its thread."""
+    binary = binary_of("proc_system_popen_threads.c")
+    native = run(binary)
+    sprig = run(binary, preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0 and sprig.status == 0, report
+    assert nocompare_number(native.stdout, "ticks during system") >= 10, report
+    assert nocompare_number(sprig.stdout, "ticks during system") == 0, report
+    assert nocompare_number(sprig.stdout, "ticks during waitpid") >= 10, report
+
+
+def test_exit_handlers_that_join_green_threads_crash(binary_of, preload, run, max_sprig_os_threads):
+    """sprig(7), "Exit handlers that join green threads": a program's own libuv runs its pool threads
+    as green threads and their work is right, but at exit libuv's destructor joins them from outside
+    any green thread, where pthread_join() is libc's and reads the green handle as a pointer."""
+    binary = binary_of("hard_own_libuv_pool.c")
+    native = run(binary)
+    sprig = run(binary, preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0, report
+    assert "16 of 16 jobs completed, sum of squares 1240" in native.stdout, report
+    assert sprig.stdout == native.stdout, report
+    assert native.max_os_threads > 1, report
+    assert sprig.max_os_threads <= max_sprig_os_threads, f"the pool threads were not green\n{report}"
+    assert sprig.status == -signal.SIGSEGV, report

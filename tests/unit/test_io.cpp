@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,6 +105,36 @@ TEST_CASE("wait_fd on a pipe: data wakes the reader, a hang-up counts as both ev
     CHECK(rc > 0);
     CHECK((rc & SPRIG_READABLE) != 0);
     CHECK(sprig_close(pipe_fds.reader()) == 0);
+  });
+}
+
+TEST_CASE("wait_fd on a blocking pipe with no fd left for its proxy: still waits, wakes on data") {
+  run_green([] {
+    FdPair pipe_fds = new_pipe();
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit lowered = saved;
+    lowered.rlim_cur = saved.rlim_cur < 256 ? saved.rlim_cur : 256;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    std::vector<int> fillers;
+    for (int fd = dup(pipe_fds.writer()); fd >= 0 && fillers.size() < 300;
+         fd = dup(pipe_fds.writer())) {
+      fillers.push_back(fd);
+    }
+    CHECK(errno == EMFILE);
+    // The proxy epoll instance cannot be made: the wait polls after naps.
+    CHECK(sprig_wait_fd(pipe_fds.reader(), SPRIG_READABLE, 20 * kMillis) == -ETIMEDOUT);
+    sprig_thread_t writer = spawn_green([&] {
+      sprig_sleep(10 * kMillis);
+      CHECK(write(pipe_fds.writer(), "x", 1) == 1);
+    });
+    CHECK(sprig_wait_fd(pipe_fds.reader(), SPRIG_READABLE, 5 * kSeconds) == SPRIG_READABLE);
+    CHECK(join(writer) == 0);
+    for (int fd : fillers) {
+      CHECK(close(fd) == 0);
+    }
+    CHECK(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    close_pair(pipe_fds);
   });
 }
 
