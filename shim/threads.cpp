@@ -1,5 +1,6 @@
 // threads.cpp - pthread_create, join, detach, self, yield and names on green threads (exit:
 // thread_exit.cpp).
+#include "cancel.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
@@ -120,3 +121,27 @@ int pthread_getname_np(pthread_t thread, char *name, size_t len) {
 }
 
 } // namespace sprig::shim
+
+// Written out, for callers outside green threads that hold a green handle:
+// exit handlers and library destructors run on the worker's own stack once
+// exit() has begun (a program's own libuv joins its pool threads there, and
+// under sprig those are green). No green thread runs again then, so the
+// thread counts as joined; libc's join would read the handle as a pointer.
+extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t thread,
+                                                                   void **retval) {
+  if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
+    sprig::shim::CancellationPoint point(self);
+    return sprig::shim::pthread_join(thread, retval);
+  }
+  if (sprig::Worker *worker = sprig::Worker::current();
+      worker != nullptr && worker->find(sprig::shim::to_handle(thread)) != nullptr) {
+    if (retval != nullptr) {
+      *retval = nullptr;
+    }
+    return 0;
+  }
+  if (sprig::real::pthread_join == nullptr) {
+    sprig::real::resolve_all();
+  }
+  return sprig::real::pthread_join(thread, retval);
+}

@@ -128,18 +128,3 @@ def test_system_blocks_the_worker(binary_of, preload, run):
     assert nocompare_number(sprig.stdout, "ticks during system") == 0, report
     assert nocompare_number(sprig.stdout, "ticks during waitpid") >= 10, report
 
-
-def test_exit_handlers_that_join_green_threads_crash(binary_of, preload, run, max_sprig_os_threads):
-    """sprig(7), "Exit handlers that join green threads": a program's own libuv runs its pool threads
-    as green threads and their work is right, but at exit libuv's destructor joins them from outside
-    any green thread, where pthread_join() is libc's and reads the green handle as a pointer."""
-    binary = binary_of("hard_own_libuv_pool.c")
-    native = run(binary)
-    sprig = run(binary, preload=preload)
-    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
-    assert native.status == 0, report
-    assert "16 of 16 jobs completed, sum of squares 1240" in native.stdout, report
-    assert sprig.stdout == native.stdout, report
-    assert native.max_os_threads > 1, report
-    assert sprig.max_os_threads <= max_sprig_os_threads, f"the pool threads were not green\n{report}"
-    assert sprig.status == -signal.SIGSEGV, report
