@@ -127,21 +127,22 @@ int pthread_getname_np(pthread_t thread, char *name, size_t len) {
 // exit() has begun (a program's own libuv joins its pool threads there, and
 // under sprig those are green). No green thread runs again then, so the
 // thread counts as joined; libc's join would read the handle as a pointer.
-extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t thread,
-                                                                   void **retval) {
+// The parameters keep glibc's names, as its declaration in pthread.h.
+extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t __th,
+                                                                   void **__thread_return) {
   if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
     sprig::shim::CancellationPoint point(self);
-    return sprig::shim::pthread_join(thread, retval);
+    return sprig::shim::pthread_join(__th, __thread_return);
   }
   if (sprig::Worker *worker = sprig::Worker::current();
-      worker != nullptr && worker->find(sprig::shim::to_handle(thread)) != nullptr) {
-    if (retval != nullptr) {
-      *retval = nullptr;
+      worker != nullptr && worker->find(sprig::shim::to_handle(__th)) != nullptr) {
+    if (__thread_return != nullptr) {
+      *__thread_return = nullptr;
     }
     return 0;
   }
   if (sprig::real::pthread_join == nullptr) {
     sprig::real::resolve_all();
   }
-  return sprig::real::pthread_join(thread, retval);
+  return sprig::real::pthread_join(__th, __thread_return);
 }
