@@ -9,6 +9,7 @@
 // exits), which costs no thread. For "any child" (pid <= 0) there is no fd
 // to wait on, so the real wait4 runs on libuv's thread pool while the caller
 // parks. WNOHANG calls go straight to libc.
+#include "pool.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 #include "sprig.h"
@@ -58,26 +59,13 @@ pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
       return real::wait4(pid, status, options, usage);
     }
   }
-  struct Job {
-    pid_t pid;
-    int *status;
-    int options;
-    struct rusage *usage;
-    pid_t result;
-    int error;
-  } job{pid, status, options, usage, 0, 0};
-  sprig_offload(
-      [](void *pointer) {
-        auto *waiting = static_cast<Job *>(pointer);
-        waiting->result =
-            real::wait4(waiting->pid, waiting->status, waiting->options, waiting->usage);
-        waiting->error = errno;
-      },
-      &job, SPRIG_FOREVER);
-  if (job.result < 0) {
-    errno = job.error;
-  }
-  return job.result;
+  return run_on_pool([&] { return real::wait4(pid, status, options, usage); });
+}
+
+int system(const char *command) {
+  // glibc's system() spawns the shell and waits for it: on the pool, so only
+  // the calling green thread waits, as natively only the calling thread does.
+  return run_on_pool([&] { return real::system(command); });
 }
 
 void exit_on_scheduler(void *status) { real::exit(*static_cast<int *>(status)); }

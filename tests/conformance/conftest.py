@@ -43,7 +43,8 @@ class Program:
     """A source file in programs/ and what its `/* sprig: ... */` header comment declares."""
 
     source: pathlib.Path
-    traits: frozenset  # "green": OS-thread check; "compare-stderr"; "own-test": not in the generic comparison;
+    traits: frozenset  # "green": OS-thread check ("pool": plus libuv's 4 pool threads); "compare-stderr";
+    #                    "own-test": not in the generic comparison;
     #                    "-lNAME": link with libNAME
 
     @property
