@@ -29,8 +29,19 @@ static int go;
 static void *waiter(void *arg) {
   pthread_mutex_lock(&mutex);
   ready_count++;
-  old_cond_signal(&cond); /* tell main we are waiting */
+  old_cond_broadcast(&cond); /* tell main we are waiting (a signal might wake another waiter) */
   while (!go) {
+    old_cond_wait(&cond, &mutex);
+  }
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+static int second_go;
+
+static void *single_waiter(void *arg) {
+  pthread_mutex_lock(&mutex);
+  while (!second_go) {
     old_cond_wait(&cond, &mutex);
   }
   pthread_mutex_unlock(&mutex);
@@ -66,6 +77,17 @@ int main(void) {
     pthread_join(threads[i], &result);
     printf("joined %ld\n", (long)result);
   }
+  /* One waiter, woken by a signal. */
+  pthread_t single;
+  pthread_create(&single, NULL, single_waiter, (void *)7);
+  usleep(20000);
+  pthread_mutex_lock(&mutex);
+  second_go = 1;
+  old_cond_signal(&cond);
+  pthread_mutex_unlock(&mutex);
+  void *result;
+  pthread_join(single, &result);
+  printf("signalled waiter joined %ld\n", (long)result);
   printf("destroy -> %d\n", old_cond_destroy(&cond));
   return 0;
 }

@@ -80,7 +80,7 @@ static void *slow_writer(void *arg) {
     char record[kRecordSize + 1];
     snprintf(record, sizeof record, "record %04d", i);
     record[kRecordSize - 1] = '\n';
-    usleep(15000);
+    usleep(30000); /* 12 records: ~0.4 s, 10 witness ticks even on a loaded machine */
     write(fd, record, 5); /* in two pieces */
     usleep(1000);
     write(fd, record + 5, kRecordSize - 5);
