@@ -27,6 +27,10 @@ DEBIAN_LIBUV_A := /usr/lib/x86_64-linux-gnu/libuv_a.a
 # Debian's libuv_a.a is compiled as PIE, not PIC: four PC-relative references
 # to libc data (environ, stderr, in6addr_any) cannot be linked into a shared
 # object. They are renamed to hidden twins in runtime/libuv_fixups.cpp.
+# Its one destructor, uv_library_shutdown, is dropped: at exit it joins the
+# thread pool, so exit would wait for a pool thread blocked in wait4 for a
+# child, and in a forked child it joins the parent's threads, which do not
+# exist there (libuv issue 4443: SIGSEGV at the child's exit).
 LIBUV_A := $(BUILD)/libuv_pic.a
 
 SANITIZE ?=
@@ -136,10 +140,11 @@ $(BUILD)/libsprig-rt.a: $(RT_OBJECTS) $(LIBUV_A) runtime/sprig-rt.map
 	objcopy --keep-global-symbols=$(BUILD)/sprig-rt.exports $(BUILD)/sprig-rt-combined.o
 	rm -f $@ && ar rcs $@ $(BUILD)/sprig-rt-combined.o
 
-$(LIBUV_A): $(DEBIAN_LIBUV_A) | $(DEPS_STAMP)
+$(LIBUV_A): $(DEBIAN_LIBUV_A) Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	objcopy --redefine-sym environ=sprig_uv_environ --redefine-sym stderr=sprig_uv_stderr \
-	  --redefine-sym in6addr_any=sprig_uv_in6addr_any $< $@
+	  --redefine-sym in6addr_any=sprig_uv_in6addr_any \
+	  --remove-section=.fini_array --remove-section=.rela.fini_array $< $@
 
 $(BUILD)/sprig.pc: runtime/sprig.pc.in Makefile
 	@mkdir -p $(@D)
