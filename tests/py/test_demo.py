@@ -24,7 +24,8 @@ def os_threads(pid):
 def test_http_server_under_sprig_with_wrk(repo_root, build_dir):
     server_path = build_dir / "demo" / "http_server"
     assert server_path.exists(), "run `make demo-build`"
-    environment = {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "LD_PRELOAD" and not name.startswith("SPRIG_")}
     # The server stops itself after 30 s whatever happens here.
     server = subprocess.Popen([str(repo_root / "scripts" / "sprig"), str(server_path), "0", "30"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)

@@ -125,8 +125,9 @@ def test_pkg_config_builds_and_runs_a_direct_api_program(prefix, tmp_path):
     compiled = subprocess.run(["cc", str(source), "-o", str(tmp_path / "hello"), *flags.stdout.split()],
                               capture_output=True, text=True, timeout=60)
     assert compiled.returncode == 0, compiled.stderr
-    environment = dict(os.environ, LD_LIBRARY_PATH=str(prefix / "lib"))
-    environment.pop("LD_PRELOAD", None)
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "LD_PRELOAD" and not name.startswith("SPRIG_")}
+    environment["LD_LIBRARY_PATH"] = str(prefix / "lib")
     result = subprocess.run([str(tmp_path / "hello")], capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
                             env=environment)
     assert (result.returncode, result.stdout) == (0, "hello from green thread one\nhello from green thread two\n")
@@ -141,7 +142,8 @@ def test_installed_launcher_runs_threads_as_green_threads(prefix, tmp_path):
     source.write_text(THREADS_PROGRAM)
     subprocess.run(["cc", "-O1", "-pthread", str(source), "-o", str(tmp_path / "threads")], check=True,
                    capture_output=True, timeout=60)
-    environment = {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "LD_PRELOAD" and not name.startswith("SPRIG_")}
     native = subprocess.run([str(tmp_path / "threads")], capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
                             env=environment)
     assert native.stdout == "threads=50 most_os_threads=51 sprig_api=no\n"

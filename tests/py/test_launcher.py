@@ -13,6 +13,14 @@ TIMEOUT_S = 30
 OTHER_PRELOAD = pathlib.Path("/usr/lib/x86_64-linux-gnu/libz.so.1")
 
 
+def clean_environment(**extra):
+    """The test's environment without any preload or SPRIG_* variable it may carry (make sets SPRIG_BUILD)."""
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "LD_PRELOAD" and not name.startswith("SPRIG_")}
+    environment.update(extra)
+    return environment
+
+
 @pytest.fixture(scope="module")
 def installed_layout(build_dir, tmp_path_factory):
     """PREFIX/bin/sprig and PREFIX/lib/libsprig.so, copied, as `make install` lays them out."""
@@ -29,8 +37,8 @@ def sprig(installed_layout):
     """sprig(*args, env=..., cwd=...) -> CompletedProcess of the launcher, libsprig.so from this build."""
 
     def run_launcher(*args, env=None, cwd=None):
-        if env is None:  # the test's own environment, without any preload it may carry
-            env = {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
+        if env is None:
+            env = clean_environment()
         return subprocess.run([str(installed_layout / "bin" / "sprig"), *map(str, args)], capture_output=True,
                               text=True, timeout=TIMEOUT_S, env=env, cwd=cwd)
 
@@ -120,7 +128,7 @@ def test_preload_is_set_alone_when_there_was_none(sprig, library):
 
 
 def test_preload_is_prepended_to_an_existing_one(sprig, library):
-    environment = dict(os.environ, LD_PRELOAD=str(OTHER_PRELOAD))
+    environment = clean_environment(LD_PRELOAD=str(OTHER_PRELOAD))
     result = sprig("/bin/sh", "-c", 'printf "%s\\n" "$LD_PRELOAD"; cat /proc/$$/maps', env=environment)
     assert result.returncode == 0, result.stderr
     value, maps = result.stdout.split("\n", 1)
@@ -137,8 +145,7 @@ def test_options_set_the_sprig_variables(sprig):
 
 
 def test_an_option_overrides_the_environment_and_an_unset_one_keeps_it(sprig):
-    environment = dict(os.environ, SPRIG_STACK_SIZE="64K", SPRIG_STACK_POOL="3")
-    environment.pop("LD_PRELOAD", None)
+    environment = clean_environment(SPRIG_STACK_SIZE="64K", SPRIG_STACK_POOL="3")
     result = sprig("--stack-size=128K", "/usr/bin/env", env=environment)
     variables = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("SPRIG_"))
     assert variables == {"SPRIG_STACK_SIZE": "128K", "SPRIG_STACK_POOL": "3"}
@@ -159,7 +166,7 @@ def test_children_inherit_the_preload_by_default(sprig):
 
 
 def test_no_inherit_takes_only_sprig_out_of_the_children_preload(sprig):
-    environment = dict(os.environ, LD_PRELOAD=str(OTHER_PRELOAD))
+    environment = clean_environment(LD_PRELOAD=str(OTHER_PRELOAD))
     script = ('grep -c libsprig.so /proc/$$/maps; printf "%s\\n" "$LD_PRELOAD"; '
               'grep -c libsprig.so /proc/self/maps; grep -c ' + OTHER_PRELOAD.name + ' /proc/self/maps; exit 0')
     result = sprig("--no-inherit", "/bin/sh", "-c", script, env=environment)
@@ -173,14 +180,14 @@ def test_no_inherit_takes_only_sprig_out_of_the_children_preload(sprig):
 
 def test_sprig_inherit_without_the_launcher(library):
     """The runtime, not the launcher, strips LD_PRELOAD; a bare name entry counts, a bad value is refused."""
-    environment = dict(os.environ, LD_PRELOAD=f"{OTHER_PRELOAD} {library}:{library}", SPRIG_INHERIT="0")
+    environment = clean_environment(LD_PRELOAD=f"{OTHER_PRELOAD} {library}:{library}", SPRIG_INHERIT="0")
     result = subprocess.run(["/usr/bin/env"], capture_output=True, text=True, timeout=TIMEOUT_S, env=environment)
     assert f"LD_PRELOAD={OTHER_PRELOAD}\n" in result.stdout
-    environment = dict(os.environ, LD_PRELOAD=pathlib.Path(library).name, SPRIG_INHERIT="0",
-                       LD_LIBRARY_PATH=str(pathlib.Path(library).parent))
+    environment = clean_environment(LD_PRELOAD=pathlib.Path(library).name, SPRIG_INHERIT="0",
+                                    LD_LIBRARY_PATH=str(pathlib.Path(library).parent))
     result = subprocess.run(["/usr/bin/env"], capture_output=True, text=True, timeout=TIMEOUT_S, env=environment)
     assert result.returncode == 0 and "LD_PRELOAD=" not in result.stdout
-    environment = dict(os.environ, LD_PRELOAD=library, SPRIG_INHERIT="no")
+    environment = clean_environment(LD_PRELOAD=library, SPRIG_INHERIT="no")
     result = subprocess.run(["/usr/bin/env"], capture_output=True, text=True, timeout=TIMEOUT_S, env=environment)
     assert (result.returncode, result.stdout) == (127, "")
     assert result.stderr == "sprig: SPRIG_INHERIT: bad value 'no' (want 1 or 0)\n"
@@ -205,8 +212,7 @@ def test_the_program_is_found_in_path_like_exec(sprig, programs, tmp_path):
     second.mkdir()
     (first / "sprig-test-prog").write_text("not executable\n")  # skipped: not executable
     shutil.copy2(programs / "dynamic", second / "sprig-test-prog")
-    environment = dict(os.environ, PATH=f"{first}:{second}:/usr/bin:/bin")
-    environment.pop("LD_PRELOAD", None)
+    environment = clean_environment(PATH=f"{first}:{second}:/usr/bin:/bin")
     assert sprig("sprig-test-prog", 9, env=environment).returncode == 9
     # An empty PATH entry is the current directory.
     environment["PATH"] = "/usr/bin::/bin"
