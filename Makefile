@@ -27,6 +27,10 @@ DEBIAN_LIBUV_A := /usr/lib/x86_64-linux-gnu/libuv_a.a
 # Debian's libuv_a.a is compiled as PIE, not PIC: four PC-relative references
 # to libc data (environ, stderr, in6addr_any) cannot be linked into a shared
 # object. They are renamed to hidden twins in runtime/libuv_fixups.cpp.
+# Its one destructor, uv_library_shutdown, is dropped: at exit it joins the
+# thread pool, so exit would wait for a pool thread blocked in wait4 for a
+# child, and in a forked child it joins the parent's threads, which do not
+# exist there (libuv issue 4443: SIGSEGV at the child's exit).
 LIBUV_A := $(BUILD)/libuv_pic.a
 
 SANITIZE ?=
@@ -50,33 +54,37 @@ UNIT_OBJECTS := $(UNIT_SOURCES:%.cpp=$(BUILD)/obj/%.o)
 EXAMPLES := $(patsubst tests/examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard tests/examples/*.c)))
 BENCH_C := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.c)))
 BENCH_CXX := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.cpp)))
+DEMO_PROGRAMS := $(patsubst tests/demo/%.c,$(BUILD)/demo/%,$(sort $(wildcard tests/demo/*.c)))
 HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp \
 	shim/*.hpp shim/*.def)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
-	valgrind clang-format clang-tidy cppcheck
+	valgrind clang-format clang-tidy cppcheck wrk groff-base
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
-	format check-format lint help examples bench-build
+	format check-format lint help examples bench-build demo-build
 
 all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc $(BUILD)/libsprig.so
 
 help:
 	@echo "make            build libsprig-rt.so, libsprig-rt.a, sprig.pc"
 	@echo "make deps       install the Debian packages sprig needs (apt-get, once)"
-	@echo "make demo       the direct-API examples at 10,000 connections / threads"
+	@echo "make demo       an unmodified HTTP server natively and under sprig (wrk), then"
+	@echo "                the direct-API examples at 10,000 connections / threads"
 	@echo "make test       unit tests, then the pytest suite"
 	@echo "make bench      micro benchmarks, sprig against native, with ratios"
 	@echo "make asan|tsan  unit tests under AddressSanitizer / ThreadSanitizer"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): bin/sprig, the libraries,"
+	@echo "                headers, sprig.pc, sprig(1), libsprig(3), sprig(7)"
 	@echo "make format | check-format | lint | clean"
 
 # ---- dependencies -----------------------------------------------------------
 
 deps: $(DEPS_STAMP)
 
-$(DEPS_STAMP):
+# Remade when the Makefile changes, so a package added to the list gets installed.
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -136,10 +144,11 @@ $(BUILD)/libsprig-rt.a: $(RT_OBJECTS) $(LIBUV_A) runtime/sprig-rt.map
 	objcopy --keep-global-symbols=$(BUILD)/sprig-rt.exports $(BUILD)/sprig-rt-combined.o
 	rm -f $@ && ar rcs $@ $(BUILD)/sprig-rt-combined.o
 
-$(LIBUV_A): $(DEBIAN_LIBUV_A) | $(DEPS_STAMP)
+$(LIBUV_A): $(DEBIAN_LIBUV_A) Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	objcopy --redefine-sym environ=sprig_uv_environ --redefine-sym stderr=sprig_uv_stderr \
-	  --redefine-sym in6addr_any=sprig_uv_in6addr_any $< $@
+	  --redefine-sym in6addr_any=sprig_uv_in6addr_any \
+	  --remove-section=.fini_array --remove-section=.rela.fini_array $< $@
 
 $(BUILD)/sprig.pc: runtime/sprig.pc.in Makefile
 	@mkdir -p $(@D)
@@ -167,13 +176,19 @@ $(BUILD)/bench/%: tests/bench/%.cpp $(BUILD)/libsprig-rt.so $(HEADERS)
 	$(CXX) -std=c++20 $(OPT) -g $(WARN) -Iruntime/include $< -o $@ -L$(BUILD) -lsprig-rt \
 	  -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
+# The demo's programs know nothing of sprig: built as a user builds them.
+$(BUILD)/demo/%: tests/demo/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(OPT) -g $(WARN) $< -o $@ -pthread
+
 examples: $(EXAMPLES)
+demo-build: $(DEMO_PROGRAMS)
 bench-build: $(BENCH_C) $(BENCH_CXX)
 
 test-unit: $(BUILD)/unit-tests
 	cd $(BUILD) && ./unit-tests
 
-test-py: all examples bench-build
+test-py: all examples bench-build demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py tests/conformance
 
 test: all
@@ -190,7 +205,7 @@ tsan:
 
 # ---- benchmarks -------------------------------------------------------------
 
-demo: all examples
+demo: all examples demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/demo.py
 
 bench: all bench-build
@@ -198,25 +213,33 @@ bench: all bench-build
 
 # ---- install ----------------------------------------------------------------
 
+# sprig.pc is written here, not copied from $(BUILD): its prefix is this
+# PREFIX, whatever PREFIX the build had.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man3
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0755 scripts/sprig $(DESTDIR)$(PREFIX)/bin/sprig
+	install -m 0755 $(BUILD)/libsprig.so $(DESTDIR)$(PREFIX)/lib/libsprig.so
 	install -m 0755 $(BUILD)/libsprig-rt.so $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.$(VERSION)
 	ln -sf libsprig-rt.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.0
 	ln -sf libsprig-rt.so.0 $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so
 	install -m 0644 $(BUILD)/libsprig-rt.a $(DESTDIR)$(PREFIX)/lib/libsprig-rt.a
-	install -m 0644 $(BUILD)/sprig.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' runtime/sprig.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc
 	install -m 0644 runtime/include/sprig.h runtime/include/sprig.hpp $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 man/sprig.1 $(DESTDIR)$(PREFIX)/share/man/man1/sprig.1
 	install -m 0644 man/libsprig.3 $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3
-	install -d $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0644 man/sprig.7 $(DESTDIR)$(PREFIX)/share/man/man7/sprig.7
-	install -m 0755 $(BUILD)/libsprig.so $(DESTDIR)$(PREFIX)/lib/libsprig.so
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libsprig-rt.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc \
+	rm -f $(DESTDIR)$(PREFIX)/bin/sprig $(DESTDIR)$(PREFIX)/lib/libsprig.so \
+	  $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.0 \
+	  $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so $(DESTDIR)$(PREFIX)/lib/libsprig-rt.a \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc \
 	  $(DESTDIR)$(PREFIX)/include/sprig.h $(DESTDIR)$(PREFIX)/include/sprig.hpp \
-	  $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3 $(DESTDIR)$(PREFIX)/share/man/man7/sprig.7 \
-	  $(DESTDIR)$(PREFIX)/lib/libsprig.so
+	  $(DESTDIR)$(PREFIX)/share/man/man1/sprig.1 $(DESTDIR)$(PREFIX)/share/man/man3/libsprig.3 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7/sprig.7
 
 clean:
 	rm -rf build
@@ -224,8 +247,9 @@ clean:
 # ---- style ------------------------------------------------------------------
 
 FORMAT_FILES := $(wildcard runtime/*.cpp runtime/*.hpp runtime/*.h runtime/include/*.h \
-	shim/*.cpp shim/*.hpp preload/*.cpp \
-	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp)
+	shim/*.cpp shim/*.hpp preload/*.cpp preload/*.hpp \
+	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp \
+	tests/demo/*.c)
 
 format: | $(DEPS_STAMP)
 	clang-format -i $(FORMAT_FILES)

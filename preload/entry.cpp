@@ -8,7 +8,12 @@
 // stdio flushing run once, on the green stack. If main ends with
 // pthread_exit() instead, the worker runs until every green thread has
 // finished and then the process exits with status 0, as natively.
+//
+// The SPRIG_* variables are read here first (the worker reads them again):
+// a malformed one ends the process before main, and SPRIG_INHERIT=0 takes
+// libsprig.so out of the environment main and its children see.
 #include "config.hpp"
+#include "inherit.hpp"
 #include "real.hpp"
 #include "worker.hpp"
 
@@ -42,6 +47,13 @@ int process_main(int argc, char **argv, char **envp) {
   g_program.argc = argc;
   g_program.argv = argv;
   g_program.envp = envp;
+  sprig::Config config;
+  if (sprig::config_load(&config) != 0) {
+    return 127; // a malformed SPRIG_* variable; its one-line message is out
+  }
+  if (!config.children_inherit_preload) {
+    sprig::preload_leave_out_of_children();
+  }
   sprig::SpawnOptions main_options;
   main_options.stack_size = kMainStackSize;
   int rc = sprig::Worker::run(run_program_main, nullptr, nullptr, main_options);

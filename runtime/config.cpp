@@ -1,4 +1,5 @@
-// config.cpp - parsing and validating SPRIG_STACK_SIZE, SPRIG_STACK_POOL and SPRIG_SWITCH.
+// config.cpp - parsing and validating SPRIG_STACK_SIZE, SPRIG_STACK_POOL, SPRIG_SWITCH and
+// SPRIG_INHERIT.
 #include "config.hpp"
 
 #include <cerrno>
@@ -82,6 +83,15 @@ int config_load(Config *config) {
       config->switch_kind = SwitchKind::kUcontext;
     } else {
       return reject("SPRIG_SWITCH", value, "asm or ucontext");
+    }
+  }
+  if (const char *value = getenv("SPRIG_INHERIT"); value != nullptr) {
+    if (strcmp(value, "1") == 0) {
+      config->children_inherit_preload = true;
+    } else if (strcmp(value, "0") == 0) {
+      config->children_inherit_preload = false;
+    } else {
+      return reject("SPRIG_INHERIT", value, "1 or 0");
     }
   }
   return 0;

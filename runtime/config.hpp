@@ -11,6 +11,7 @@ struct Config {
   size_t stack_size = size_t{256} * 1024;         // SPRIG_STACK_SIZE: bytes, or with K/M/G
   size_t stack_pool_limit = 1024;                 // SPRIG_STACK_POOL: pooled stacks kept for reuse
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
+  bool children_inherit_preload = true;           // SPRIG_INHERIT: 1 | 0 (the preload only)
 };
 
 inline constexpr size_t kMinStackSize = size_t{16} * 1024;

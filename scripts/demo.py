@@ -1,6 +1,10 @@
-"""demo.py - `make demo`: the direct-API examples at full scale, with a table of what they did.
+"""demo.py - `make demo`: an unmodified HTTP server natively and under sprig, then the direct-API examples.
 
-Runs, on 127.0.0.1 only:
+First the HTTP table of demo_http.py: tests/demo/http_server.c, a plain
+thread-per-connection server, natively and under `sprig`, at 1,000 and
+10,000 wrk connections.
+
+Then the direct-API examples at full scale, on 127.0.0.1 only:
   - echo_server + echo_client: 10,000 concurrent connections, each echoing
     and checksumming its bytes (server and client are separate processes);
   - corun_tasks: 10,000 concurrent green threads;
@@ -16,6 +20,8 @@ import subprocess
 import sys
 import threading
 import time
+
+import demo_http
 
 BUILD = os.environ.get("SPRIG_BUILD", os.path.join(os.path.dirname(__file__), "..", "build"))
 EXAMPLES = os.path.join(BUILD, "examples")
@@ -82,6 +88,8 @@ def run_one(label, argv):
 
 
 def main():
+    http_failed = demo_http.main()
+    print()
     rows = []
     rows += run_echo(10000, 4096)
     rows += run_one("corun_tasks (10000)", [os.path.join(EXAMPLES, "corun_tasks"), "10000"])
@@ -94,7 +102,7 @@ def main():
         summary = output[-1] if output else ""
         print(f"{label:34} {status:>6} {seconds:>8.2f} {rss_kib / 1024:>7.1f} MiB {threads:>10}  {summary}")
         failed += status != 0
-    return 1 if failed else 0
+    return 1 if failed or http_failed else 0
 
 
 if __name__ == "__main__":
