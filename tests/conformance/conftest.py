@@ -30,7 +30,9 @@ COMPILERS = {
     ".cpp": ["g++", "-std=c++20", "-O1", "-pthread", "-Wall", "-Wextra"],
 }
 
-# program name -> {"equal": bool, ...}, filled by the tests, printed at the end.
+# program name -> {"equal": bool, ...} for a program compared with native; {"equal": None, "summary": text}
+# for another own-test result; {"equal": None, "divergence": sprig(7) entry, "as_documented": bool} for a
+# program that shows a divergence. Filled by the tests, printed at the end.
 RESULTS = {}
 
 
@@ -203,8 +205,16 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"conformance: {len(compared)} programs, {equal} equal to native")
         for name in sorted(name for name, result in compared.items() if not result["equal"]):
             terminalreporter.write_line(f"  differs from native: {name}")
+    # Programs that show a divergence sprig(7) lists: both outputs asserted by their own test.
+    shown = {name: result for name, result in RESULTS.items() if "divergence" in result}
+    if shown:
+        documented = sum(1 for result in shown.values() if result["as_documented"])
+        terminalreporter.write_line(f"divergences: {len(shown)} programs show what sprig(7) lists, "
+                                    f"{documented} as documented")
+        for name in sorted(name for name, result in shown.items() if not result["as_documented"]):
+            terminalreporter.write_line(f"  not as documented: {name} ({shown[name]['divergence']})")
     for name, result in sorted(RESULTS.items()):
-        if result.get("equal") is None:
+        if result.get("equal") is None and "divergence" not in result:
             terminalreporter.write_line(f"{name}: {result['summary']}")
     out_dir = build_dir_path() / "conformance"
     if RESULTS and out_dir.is_dir():
