@@ -13,6 +13,7 @@
 #include "shim.hpp"
 #include "vector.hpp"
 
+#include <cstring>
 #include <sys/epoll.h>
 #include <sys/select.h>
 
@@ -84,44 +85,53 @@ long poll_green(struct pollfd *fds, nfds_t nfds, Deadline deadline) {
   return wait_and_look(waiters, deadline, [&] { return result_of(real::poll(fds, nfds, 0)); });
 }
 
+// The program's copy of one select set, all `nfds` bits of it: a program may
+// pass nfds above FD_SETSIZE with sets it allocated larger, as the kernel
+// allows, so the bits are handled as an array of fd_mask words, not fd_set.
+class SelectSet {
+public:
+  SelectSet(fd_set *set, int nfds) : set_(reinterpret_cast<__fd_mask *>(set)) {
+    if (set_ != nullptr) {
+      size_t words = (static_cast<size_t>(nfds) + kBitsPerWord - 1) / kBitsPerWord;
+      wanted_.resize(words);
+      memcpy(wanted_.begin(), set_, words * sizeof(__fd_mask));
+    }
+  }
+  bool wants(int fd) const {
+    return set_ != nullptr && ((wanted_[static_cast<size_t>(fd) / kBitsPerWord] >>
+                                (static_cast<size_t>(fd) % kBitsPerWord)) &
+                               1) != 0;
+  }
+  // select rewrites its sets: each look starts again from the program's.
+  void restore() {
+    if (set_ != nullptr) {
+      memcpy(set_, wanted_.begin(), wanted_.size() * sizeof(__fd_mask));
+    }
+  }
+
+private:
+  static constexpr size_t kBitsPerWord = 8 * sizeof(__fd_mask);
+  __fd_mask *set_;
+  Vector<__fd_mask> wanted_;
+};
+
 long select_green(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                   Deadline deadline) {
-  fd_set wanted_read;
-  fd_set wanted_write;
-  fd_set wanted_except;
-  FD_ZERO(&wanted_read);
-  FD_ZERO(&wanted_write);
-  FD_ZERO(&wanted_except);
+  SelectSet read_set(readfds, nfds);
+  SelectSet write_set(writefds, nfds);
+  SelectSet except_set(exceptfds, nfds);
   Vector<FdWaiter> waiters;
-  for (int fd = 0; fd < nfds && fd < FD_SETSIZE; ++fd) {
-    int wanted = 0;
-    if (readfds != nullptr && FD_ISSET(fd, readfds)) {
-      FD_SET(fd, &wanted_read);
-      wanted |= kFdReadable;
-    }
-    if (writefds != nullptr && FD_ISSET(fd, writefds)) {
-      FD_SET(fd, &wanted_write);
-      wanted |= kFdWritable;
-    }
-    if (exceptfds != nullptr && FD_ISSET(fd, exceptfds)) {
-      FD_SET(fd, &wanted_except);
-      wanted |= kFdReadable;
-    }
+  for (int fd = 0; fd < nfds; ++fd) {
+    int wanted = (read_set.wants(fd) || except_set.wants(fd) ? kFdReadable : 0) |
+                 (write_set.wants(fd) ? kFdWritable : 0);
     if (wanted != 0) {
       add_waiter(waiters, fd, wanted);
     }
   }
   return wait_and_look(waiters, deadline, [&] {
-    // select rewrites its sets: each look starts from the program's.
-    if (readfds != nullptr) {
-      *readfds = wanted_read;
-    }
-    if (writefds != nullptr) {
-      *writefds = wanted_write;
-    }
-    if (exceptfds != nullptr) {
-      *exceptfds = wanted_except;
-    }
+    read_set.restore();
+    write_set.restore();
+    except_set.restore();
     timeval zero{};
     return result_of(real::select(nfds, readfds, writefds, exceptfds, &zero));
   });

@@ -16,11 +16,35 @@
 #include "sys.hpp"
 #include "worker.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <sys/syscall.h>
 
 namespace sprig::shim {
 
 namespace {
+
+// True when this process traces `pid` (ptrace): its stops must be reported
+// too, and a pidfd tells of the exit only. Read from /proc/PID/status.
+bool traced_by_us(pid_t pid) {
+  char path[48];
+  snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+  long fd = sys::call(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  char text[2048];
+  long length = sys::read(static_cast<int>(fd), text, sizeof text - 1);
+  sys::close(static_cast<int>(fd));
+  if (length <= 0) {
+    return false;
+  }
+  text[length] = '\0';
+  const char *field = strstr(text, "TracerPid:");
+  return field != nullptr && atoi(field + strlen("TracerPid:")) == static_cast<int>(getpid());
+}
 
 // Waits until the child's pidfd is readable: 0, -ECANCELED when pthread_cancel
 // interrupted the wait, or -ENOSYS when there is no pidfd (no such child, or
@@ -45,7 +69,7 @@ pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
   // A stopped or continued child (WUNTRACED, WCONTINUED) does not make the
   // pidfd readable: those waits go to the pool too.
   bool exits_only = (options & (WUNTRACED | WCONTINUED)) == 0;
-  if (pid > 0 && exits_only) {
+  if (pid > 0 && exits_only && !traced_by_us(pid)) {
     // Done already, or not a child of ours (ECHILD at once, as natively)?
     pid_t done = real::wait4(pid, status, options | WNOHANG, usage);
     if (done != 0) {

@@ -86,7 +86,8 @@ def witnessed(lines, native):
 def test_calls_made_inside_libc_are_not_interposed(binary_of, preload, results, run, max_sprig_os_threads):
     """sprig(7), "Calls made inside libc are not interposed": stdio's own read and write, system(), popen()
     streams, pclose() and a raw syscall() each wait 250 ms for a child process. Natively a witness thread
-    ticks meanwhile; under sprig these calls block the worker, so it does not. The results are the same."""
+    ticks meanwhile; under sprig these calls block the worker, so it does not, except system(), which sprig
+    interposes and runs on libuv's pool (its 4 OS threads show). The results are the same."""
     record = shown(results, "div_libc_internal_calls.c", "Calls made inside libc are not interposed")
     native, sprig, report = run_both(binary_of, run, preload, "div_libc_internal_calls.c")
     calls = [
@@ -99,9 +100,11 @@ def test_calls_made_inside_libc_are_not_interposed(binary_of, preload, results, 
     ]
     assert native.status == 0 and sprig.status == 0, report
     assert native.stdout.splitlines() == witnessed(calls, native=True), report
-    assert sprig.stdout.splitlines() == witnessed(calls, native=False), report
+    sprig_expected = witnessed(calls, native=False)
+    sprig_expected[2] = witnessed(calls[2:3], native=True)[0]  # system() parks only its thread
+    assert sprig.stdout.splitlines() == sprig_expected, report
     assert native.max_os_threads > 1, report
-    assert sprig.max_os_threads <= max_sprig_os_threads, report
+    assert sprig.max_os_threads <= max_sprig_os_threads + 4, report  # + libuv's pool, for system()
     record["as_documented"] = True
 
 
@@ -235,9 +238,11 @@ def test_blocking_calls_sprig_does_not_interpose_waits(binary_of, preload, resul
     ]
     assert native.status == 0 and sprig.status == 0, report
     assert native.stdout.splitlines() == witnessed(calls, native=True), report
-    assert sprig.stdout.splitlines() == witnessed(calls, native=False), report
+    sprig_expected = witnessed(calls, native=False)
+    sprig_expected[2] = witnessed(calls[2:3], native=True)[0]  # system() parks only its thread
+    assert sprig.stdout.splitlines() == sprig_expected, report
     assert native.max_os_threads > 1, report
-    assert sprig.max_os_threads <= max_sprig_os_threads, report
+    assert sprig.max_os_threads <= max_sprig_os_threads + 4, report  # + libuv's pool, for system()
     record["as_documented"] = True
 
 
@@ -268,8 +273,8 @@ def test_waits_for_children(binary_of, preload, results, run):
     wait() for any child, and a ptrace(2) tracer sees its tracee's ptrace stop with wait() and with
     waitpid(pid). Under sprig the wait() for any child runs on libuv's thread pool, whose threads stay; the
     tracer's wait() still sees the stop (the kernel reports a tracee's stops to any thread of the tracer's
-    process), but its waitpid(pid) waits on the tracee's pidfd, readable only at exit, so it waits for ever
-    (here until the tracer's alarm)."""
+    process), and so does its waitpid(pid): sprig sees from /proc that it traces the child and waits on
+    the pool, not on the tracee's pidfd (readable only at exit)."""
     record = shown(results, "div_wait_tracee.c", "Waiting for children")
     native, sprig, report = run_both(binary_of, run, preload, "div_wait_tracee.c")
     assert native.status == 0 and sprig.status == 0, report
@@ -283,7 +288,7 @@ def test_waits_for_children(binary_of, preload, results, run):
         "OS threads at start: 1",
         "wait() for any child: its pid; more than one OS thread since: yes",
         "a tracer that waits with wait(): saw the stop and the exit",
-        "a tracer that waits with waitpid(tracee): waited until its alarm",
+        "a tracer that waits with waitpid(tracee): saw the stop and the exit",
     ], report
     record["as_documented"] = True
 
@@ -347,7 +352,8 @@ def test_thread_identity_and_the_kernel(binary_of, preload, results, run, max_sp
 def test_pthread_t_values_are_green_handles(binary_of, preload, results, run):
     """sprig(7), "pthread_t values are green handles": libc functions that read a pthread_t as glibc's thread
     pointer, given pthread_self() or a created thread's ID in a child process. Natively each returns 0; under
-    sprig each crashes with SIGSEGV. pthread_equal() works in both."""
+    sprig each crashes with SIGSEGV. pthread_equal() works in both, and so does pthread_kill(), which sprig
+    interposes."""
     record = shown(results, "div_pthread_t_handles.c", "pthread_t values are green handles")
     native, sprig, report = run_both(binary_of, run, preload, "div_pthread_t_handles.c")
     calls = [f"{function}({whose}{extra})"
@@ -358,7 +364,10 @@ def test_pthread_t_values_are_green_handles(binary_of, preload, results, run):
     equal = "pthread_equal(self, self) 1, pthread_equal(self, created) 0"
     assert native.status == 0 and sprig.status == 0, report
     assert native.stdout.splitlines() == [f"{call}: returned 0" for call in calls] + [equal], report
-    assert sprig.stdout.splitlines() == [f"{call}: killed by SIGSEGV" for call in calls] + [equal], report
+    # pthread_kill is interposed (signal 0 checks the green thread), the others read the handle as a pointer.
+    assert sprig.stdout.splitlines() == [
+        f"{call}: {'returned 0' if call.startswith('pthread_kill') else 'killed by SIGSEGV'}"
+        for call in calls] + [equal], report
     record["as_documented"] = True
 
 
@@ -571,10 +580,8 @@ def test_sleeps_on_other_clocks_block_the_worker(binary_of, preload, results, ru
 def test_exceptional_conditions_in_poll_and_select(binary_of, preload, results, run, max_sprig_os_threads):
     """sprig(7), "Exceptional conditions in poll and select": urgent TCP data sent 100 ms into a 600 ms wait
     by poll() for POLLPRI alone or select() with only exceptfds: natively the call returns with it at once;
-    under sprig only at its timeout. And select() for reading on fd 1500 (above FD_SETSIZE, in a set sized
-    for it) when data comes 100 ms in: natively it returns with the fd set; under sprig it returns 0 at its
-    timeout, the fd not set, because sprig waits for no descriptor at or above FD_SETSIZE and keeps only the
-    first FD_SETSIZE bits of the program's sets between its looks."""
+    under sprig only at its timeout. The contrast: select() for reading on fd 1500 (above FD_SETSIZE, in a
+    set sized for it) when data comes 100 ms in returns with the fd set in both."""
     record = shown(results, "div_poll_exceptional.c", "Exceptional conditions in poll and select")
     native, sprig, report = run_both(binary_of, run, preload, "div_poll_exceptional.c")
     poll = "poll(POLLPRI) for urgent data sent 100 ms later: 1, revents POLLPRI, "
@@ -585,7 +592,7 @@ def test_exceptional_conditions_in_poll_and_select(binary_of, preload, results, 
         poll + "within 300 ms", select + "within 300 ms", high + "1, set, within 300 ms"], report
     assert sprig.stdout.splitlines() == [
         poll + "at its 600 ms timeout", select + "at its 600 ms timeout",
-        high + "0, not set, at its 600 ms timeout"], report
+        high + "1, set, within 300 ms"], report
     assert sprig.max_os_threads <= max_sprig_os_threads, report
     record["as_documented"] = True
 

@@ -1,7 +1,8 @@
 /* div_libc_internal_calls.c - calls glibc makes inside itself (stdio's read and write, system(), popen()/pclose(), a raw syscall()) each wait 250 ms for another process: does a witness thread keep ticking meanwhile? */
 /* sprig: own-test */
 /* A divergence sprig(7) lists ("Calls made inside libc are not interposed"):
- * under sprig each of these calls blocks the worker, so the witness stops.
+ * under sprig each of these calls blocks the worker, so the witness stops;
+ * system() is the contrast: sprig interposes it and runs it on libuv's pool.
  * test_divergences.py checks both results. The other end of every wait is a
  * child process, so that the process does not hang under sprig. */
 #define _GNU_SOURCE
