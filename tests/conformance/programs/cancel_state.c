@@ -1,4 +1,4 @@
-/* cancel_state.c - cancellation state and type: a disabled thread finishes its sleep and is cancelled at the next cancellation point once enabled; pthread_testcancel acts in a busy loop; a cancel of an ended thread returns 0; cancellation points in cleanup handlers do not cancel again; bad arguments give EINVAL. */
+/* cancel_state.c - cancellation state and type: a disabled thread finishes its sleep and is cancelled at the next cancellation point once enabled; pthread_testcancel acts in a busy loop; a cancel of an ended thread returns 0; cancellation points in cleanup handlers do not cancel again; pthread_cleanup_push_defer_np defers for its section; bad arguments give EINVAL. */
 /* sprig: green */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +47,20 @@ static void *busy_with_testcancel(void *arg) {
 
 static void *ends_at_once(void *arg) { return arg; }
 
+/* pthread_cleanup_push_defer_np switches to deferred cancellation for its
+ * section; pthread_cleanup_pop_restore_np puts the old type back. */
+static void *defer_section(void *arg) {
+  int type = -1;
+  pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+  pthread_cleanup_push_defer_np(handler, "defer section");
+  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
+  printf("  inside the defer section: %s\n", type == PTHREAD_CANCEL_DEFERRED ? "deferred" : "asynchronous");
+  pthread_cleanup_pop_restore_np(0);
+  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
+  printf("  after it: %s\n", type == PTHREAD_CANCEL_DEFERRED ? "deferred" : "asynchronous");
+  return arg;
+}
+
 int main(void) {
   alarm(20);
   pthread_t thread;
@@ -71,6 +85,9 @@ int main(void) {
   printf("cancel of an ended thread -> %d\n", pthread_cancel(thread));
   pthread_join(thread, &result);
   printf("ended thread result %ld\n", (long)result);
+
+  pthread_create(&thread, NULL, defer_section, NULL);
+  pthread_join(thread, NULL);
 
   int old = 0;
   printf("setcancelstate(99) -> %s\n", pthread_setcancelstate(99, &old) == EINVAL ? "EINVAL" : "?");
