@@ -8,6 +8,7 @@
 // stdio flushing run once, on the green stack. If main ends with
 // pthread_exit() instead, the worker runs until every green thread has
 // finished and then the process exits with status 0, as natively.
+#include "call_counts.hpp"
 #include "config.hpp"
 #include "real.hpp"
 #include "worker.hpp"
@@ -61,6 +62,7 @@ extern "C" __attribute__((visibility("default"))) int
 __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
                   void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
   sprig::real::resolve_all();
+  sprig::shim::register_call_counts();
   g_program.main = main;
   return sprig::real::__libc_start_main(process_main, argc, argv, init, fini, rtld_fini, stack_end);
 }
