@@ -43,8 +43,10 @@ class TextBuffer;
 namespace observe {
 
 // SPRIG_TRACE is set: the scheduler calls trace_switch on every switch.
+// NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to false
 extern bool g_trace_switches;
 // SPRIG_STATS is set: the shim's exports count their calls.
+// NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to false
 extern bool g_count_calls;
 
 // Worker::run, right after the worker exists and before it ends.

@@ -52,6 +52,7 @@ struct DumpIndex {
     }
     worker.for_each_thread([&](const GreenThread *thread) { live.push_back(thread); });
     if (!live.empty()) {
+      // NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers
       qsort(live.begin(), live.size(), sizeof(const GreenThread *), compare_pointers);
     }
   }
