@@ -220,6 +220,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0755 scripts/sprig $(DESTDIR)$(PREFIX)/bin/sprig
+	install -m 0755 scripts/sprig-ps $(DESTDIR)$(PREFIX)/bin/sprig-ps
 	install -m 0755 $(BUILD)/libsprig.so $(DESTDIR)$(PREFIX)/lib/libsprig.so
 	install -m 0755 $(BUILD)/libsprig-rt.so $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.$(VERSION)
 	ln -sf libsprig-rt.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.0
@@ -233,7 +234,8 @@ install: all
 	install -m 0644 man/sprig.7 $(DESTDIR)$(PREFIX)/share/man/man7/sprig.7
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/sprig $(DESTDIR)$(PREFIX)/lib/libsprig.so \
+	rm -f $(DESTDIR)$(PREFIX)/bin/sprig $(DESTDIR)$(PREFIX)/bin/sprig-ps \
+	  $(DESTDIR)$(PREFIX)/lib/libsprig.so \
 	  $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so.0 \
 	  $(DESTDIR)$(PREFIX)/lib/libsprig-rt.so $(DESTDIR)$(PREFIX)/lib/libsprig-rt.a \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/sprig.pc \

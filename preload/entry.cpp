@@ -12,6 +12,7 @@
 // The SPRIG_* variables are read here first (the worker reads them again):
 // a malformed one ends the process before main, and SPRIG_INHERIT=0 takes
 // libsprig.so out of the environment main and its children see.
+#include "call_counts.hpp"
 #include "config.hpp"
 #include "inherit.hpp"
 #include "real.hpp"
@@ -73,6 +74,7 @@ extern "C" __attribute__((visibility("default"))) int
 __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
                   void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
   sprig::real::resolve_all();
+  sprig::shim::register_call_counts();
   g_program.main = main;
   return sprig::real::__libc_start_main(process_main, argc, argv, init, fini, rtld_fini, stack_end);
 }

@@ -1,11 +1,12 @@
-// config.cpp - parsing and validating SPRIG_STACK_SIZE, SPRIG_STACK_POOL, SPRIG_SWITCH and
-// SPRIG_INHERIT.
+// config.cpp - parsing and validating the SPRIG_* environment variables.
 #include "config.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 
 namespace sprig {
 
@@ -57,6 +58,66 @@ bool parse_size(const char *text, size_t *bytes) {
   return true;
 }
 
+namespace {
+
+bool parse_count(const char *text, unsigned long long limit, unsigned long long *count) {
+  if (text == nullptr || *text < '0' || *text > '9') {
+    return false;
+  }
+  char *end = nullptr;
+  errno = 0;
+  *count = strtoull(text, &end, 10);
+  return *end == '\0' && errno == 0 && *count <= limit;
+}
+
+struct SignalName {
+  const char *name;
+  int number;
+};
+
+constexpr SignalName kSignalNames[] = {
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD},     {"CONT", SIGCONT}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"PWR", SIGPWR},       {"SYS", SIGSYS},
+};
+
+// Signals a dump cannot be tied to: they cannot be caught, or they report
+// faults the program itself causes.
+bool catchable_for_dump(int number) {
+  return number > 0 && number < NSIG && number != SIGKILL && number != SIGSTOP &&
+         number != SIGSEGV && number != SIGBUS && number != SIGILL && number != SIGFPE &&
+         number != SIGTRAP && number != SIGABRT;
+}
+
+} // namespace
+
+int parse_signal(const char *text) {
+  if (text == nullptr) {
+    return 0;
+  }
+  unsigned long long number = 0;
+  if (parse_count(text, NSIG - 1, &number)) {
+    return catchable_for_dump(static_cast<int>(number)) ? static_cast<int>(number) : 0;
+  }
+  const char *name = strncasecmp(text, "SIG", 3) == 0 ? text + 3 : text;
+  for (const SignalName &entry : kSignalNames) {
+    if (strcasecmp(name, entry.name) == 0) {
+      return entry.number;
+    }
+  }
+  if (strncasecmp(name, "RTMIN", 5) == 0) {
+    unsigned long long offset = 0;
+    if (name[5] == '\0' || (name[5] == '+' && parse_count(name + 6, 64, &offset))) {
+      int result = SIGRTMIN + static_cast<int>(offset);
+      return result <= SIGRTMAX ? result : 0;
+    }
+  }
+  return 0;
+}
+
 int config_load(Config *config) {
   *config = Config{};
   if (const char *value = getenv("SPRIG_STACK_SIZE"); value != nullptr) {
@@ -75,6 +136,52 @@ int config_load(Config *config) {
       return reject("SPRIG_STACK_POOL", value, "a count of stacks from 0 to 1000000");
     }
     config->stack_pool_limit = count;
+  }
+  if (const char *value = getenv("SPRIG_DUMP_SIGNAL"); value != nullptr && *value != '\0') {
+    config->dump_signal = parse_signal(value);
+    if (config->dump_signal == 0) {
+      return reject("SPRIG_DUMP_SIGNAL", value, "a signal name or number, such as USR1");
+    }
+  }
+  if (const char *value = getenv("SPRIG_ON_DEADLOCK"); value != nullptr && *value != '\0') {
+    if (strcmp(value, "hang") == 0) {
+      config->on_deadlock = DeadlockAction::kHang;
+    } else if (strcmp(value, "abort") == 0) {
+      config->on_deadlock = DeadlockAction::kAbort;
+    } else if (strcmp(value, "off") == 0) {
+      config->on_deadlock = DeadlockAction::kOff;
+    } else {
+      return reject("SPRIG_ON_DEADLOCK", value, "hang, abort or off");
+    }
+  }
+  if (const char *value = getenv("SPRIG_WATCHDOG_MS"); value != nullptr && *value != '\0') {
+    unsigned long long ms = 0;
+    if (!parse_count(value, 3'600'000, &ms)) {
+      return reject("SPRIG_WATCHDOG_MS", value, "milliseconds from 0 (off) to 3600000");
+    }
+    config->watchdog_ms = static_cast<int64_t>(ms);
+  }
+  if (const char *value = getenv("SPRIG_STATS"); value != nullptr && *value != '\0') {
+    if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+      return reject("SPRIG_STATS", value, "0 or 1");
+    }
+    config->stats = value[0] == '1';
+  }
+  if (const char *value = getenv("SPRIG_TRACE"); value != nullptr && *value != '\0') {
+    config->trace_path = value;
+  }
+  if (const char *value = getenv("SPRIG_TRACE_EVENTS"); value != nullptr && *value != '\0') {
+    unsigned long long events = 0;
+    if (!parse_count(value, 100'000'000, &events) || events < 1024) {
+      return reject("SPRIG_TRACE_EVENTS", value, "a count of events from 1024 to 100000000");
+    }
+    config->trace_events = events;
+  }
+  if (const char *value = getenv("SPRIG_CONTROL_SOCKET"); value != nullptr && *value != '\0') {
+    if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+      return reject("SPRIG_CONTROL_SOCKET", value, "0 or 1");
+    }
+    config->control_socket = value[0] == '1';
   }
   if (const char *value = getenv("SPRIG_SWITCH"); value != nullptr) {
     if (strcmp(value, "asm") == 0) {

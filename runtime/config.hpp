@@ -4,14 +4,30 @@
 #include "context.hpp"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace sprig {
+
+// What sprig does when every green thread waits for something nothing can bring.
+enum class DeadlockAction : uint8_t {
+  kHang,  // print the report, then hang as the program would natively (the default)
+  kAbort, // print the report, then abort() (a core dump where the system keeps them)
+  kOff,   // say nothing and hang
+};
 
 struct Config {
   size_t stack_size = size_t{256} * 1024;         // SPRIG_STACK_SIZE: bytes, or with K/M/G
   size_t stack_pool_limit = 1024;                 // SPRIG_STACK_POOL: pooled stacks kept for reuse
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
   bool children_inherit_preload = true;           // SPRIG_INHERIT: 1 | 0 (the preload only)
+  // Seeing inside (runtime/introspect.hpp); each is off unless said otherwise.
+  int dump_signal = 0;                                // SPRIG_DUMP_SIGNAL: a signal name or number
+  DeadlockAction on_deadlock = DeadlockAction::kHang; // SPRIG_ON_DEADLOCK: hang | abort | off
+  int64_t watchdog_ms = 0;                            // SPRIG_WATCHDOG_MS: 0 is off
+  bool stats = false;                                 // SPRIG_STATS: 1 prints statistics at exit
+  const char *trace_path = nullptr;                   // SPRIG_TRACE: Chrome trace-event JSON file
+  size_t trace_events = size_t{1} << 18;              // SPRIG_TRACE_EVENTS: the trace's ring buffer
+  bool control_socket = true; // SPRIG_CONTROL_SOCKET: 0 turns `sprig ps` off
 };
 
 inline constexpr size_t kMinStackSize = size_t{16} * 1024;
@@ -24,5 +40,9 @@ int config_load(Config *config);
 // Parses "262144", "256K", "1M", "1G" (case-insensitive). Returns false on
 // anything else, or on overflow.
 bool parse_size(const char *text, size_t *bytes);
+
+// Parses a signal name ("USR1", "SIGUSR1", "RTMIN+2") or number. Returns 0
+// for anything else.
+int parse_signal(const char *text);
 
 } // namespace sprig

@@ -3,6 +3,7 @@
 #include "reactor.hpp"
 
 #include "fatal.hpp"
+#include "introspect.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
 
@@ -79,6 +80,7 @@ int Reactor::init(Worker *worker) {
       own_fds_.push_back(fd);
     }
   }
+  own_active_handles_ = loop_.active_handles;
   initialized_ = true;
   return 0;
 }
@@ -146,6 +148,7 @@ void Reactor::after_fork_in_child() {
   if (uv_loop_fork(&loop_) != 0) {
     fatal("uv_loop_fork failed in the child of fork");
   }
+  observe::after_fork_in_child(*this);
 }
 
 void Reactor::prepare() {
@@ -164,7 +167,23 @@ void Reactor::prepare() {
   arm_timer();
 }
 
-void Reactor::poll(bool may_block) { uv_run(&loop_, may_block ? UV_RUN_ONCE : UV_RUN_NOWAIT); }
+void Reactor::poll(bool may_block) {
+  observe::before_poll(*this, may_block);
+  stats_.blocking_polls += may_block ? 1 : 0;
+  uv_run(&loop_, may_block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+}
+
+bool Reactor::only_own_work_left() {
+  if (loop_.active_handles > own_active_handles_ || loop_.active_reqs.count != 0 ||
+      !calls_.empty()) {
+    return false;
+  }
+  while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
+  }
+  bool inbox_empty = inbox_.empty();
+  inbox_lock_.clear(std::memory_order_release);
+  return inbox_empty;
+}
 
 void Reactor::arm_timer() {
   Deadline earliest = worker_->earliest_deadline();
@@ -188,6 +207,7 @@ void Reactor::on_timer_ready(uv_poll_t *handle, int status, int events) {
   ssize_t ignored = read(reactor->timer_fd_, &expirations, sizeof expirations);
   (void)ignored;
   reactor->armed_deadline_ = kNoDeadline;
+  ++reactor->stats_.timer_wakeups;
   reactor->worker_->expire_timers(monotonic_now_ns());
 }
 
@@ -251,6 +271,7 @@ void Reactor::apply_interest(FdWatcher *watcher) {
 void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
   auto *watcher = static_cast<FdWatcher *>(handle->data);
   Reactor *reactor = static_cast<Reactor *>(handle->loop->data);
+  ++reactor->stats_.fd_wakeups;
   if (status < 0) {
     // libuv reports EPOLLERR (a refused connect, a reset) as UV_EBADF and
     // stops the handle. Like poll(2), wake every waiter as ready: its next
@@ -566,6 +587,7 @@ void Reactor::drain_inbox() {
   }
   inbox_drained_.swap(inbox_);
   inbox_lock_.clear(std::memory_order_release);
+  stats_.remote_wakeups += inbox_drained_.size();
   for (const RemoteWake &wake : inbox_drained_) {
     if (wake.thread->state == ThreadState::kParked &&
         wake.thread->park_serial == wake.park_serial) {

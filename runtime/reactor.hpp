@@ -71,6 +71,14 @@ struct FdWatcher {
   IntrusiveList<FdWaiter> waiters;
 };
 
+// Counters for SPRIG_STATS; one increment per poll or callback.
+struct ReactorStats {
+  uint64_t blocking_polls = 0; // polls that could sleep (nothing was runnable)
+  uint64_t fd_wakeups = 0;     // fd readiness callbacks
+  uint64_t timer_wakeups = 0;  // the deadline timerfd fired
+  uint64_t remote_wakeups = 0; // wake-ups posted by other OS threads
+};
+
 class Reactor {
 public:
   int init(Worker *worker);
@@ -118,6 +126,40 @@ public:
   void post_wake(GreenThread *thread, uint64_t park_serial, int result);
 
   uv_loop_t *loop() { return &loop_; }
+  Worker *worker() const { return worker_; }
+  const ReactorStats &stats() const { return stats_; }
+
+  // Scheduler context: true when the loop holds nothing that could ever
+  // wake a green thread: no fd interest, no pool or DNS request, no call or
+  // remote wake-up queued; only sprig's own handles (the wake-up async, the
+  // deadline timer, and unref'ed ones such as the control socket).
+  bool only_own_work_left();
+
+  // Calls fn(thread, fd) for every fd a parked green thread waits on.
+  template <typename Fn> void for_each_fd_waiter(Fn fn) const {
+    for (FdWatcher *watcher : watchers_) {
+      if (watcher != nullptr) {
+        watcher->waiters.for_each([&](FdWaiter *waiter) { fn(waiter->thread, waiter->fd); });
+      }
+    }
+  }
+
+  // Fds sprig opened for itself after init (the control socket, the dump
+  // signal's eventfd): the program cannot close them (see is_own_fd).
+  void note_own_fd(int fd, bool open) {
+    for (size_t index = 0; index < own_fds_.size(); ++index) {
+      if (own_fds_[index] == fd) {
+        if (!open) {
+          own_fds_[index] = own_fds_.back();
+          own_fds_.pop_back();
+        }
+        return;
+      }
+    }
+    if (open) {
+      own_fds_.push_back(fd);
+    }
+  }
 
   // True for the fds the reactor itself opened (libuv's epoll instance,
   // eventfd and signal pipes, the timerfd): a program that closes "every fd
@@ -182,6 +224,9 @@ private:
   std::atomic_flag inbox_lock_ = ATOMIC_FLAG_INIT;
   Vector<RemoteWake> inbox_;
   Vector<RemoteWake> inbox_drained_;
+
+  unsigned own_active_handles_ = 0; // active handles right after init: async and timer
+  ReactorStats stats_;
 };
 
 } // namespace sprig

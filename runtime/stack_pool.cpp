@@ -83,6 +83,9 @@ int StackPool::map_stack(size_t size, Stack *stack) {
   stack->size = size;
   stack->valgrind_id = VALGRIND_STACK_REGISTER(stack->low, static_cast<char *>(stack->low) + size);
   ++mapped_count_;
+  mapped_bytes_ += size;
+  peak_mapped_bytes_ = mapped_bytes_ > peak_mapped_bytes_ ? mapped_bytes_ : peak_mapped_bytes_;
+  peak_mapped_count_ = mapped_count_ > peak_mapped_count_ ? mapped_count_ : peak_mapped_count_;
   return 0;
 }
 
@@ -91,6 +94,7 @@ void StackPool::unmap_stack(const Stack &stack) {
   VALGRIND_STACK_DEREGISTER(stack.valgrind_id);
   munmap(static_cast<char *>(stack.low) - page, stack.size + page);
   --mapped_count_;
+  mapped_bytes_ -= stack.size;
 }
 
 int StackPool::acquire(size_t size, Stack *stack) {

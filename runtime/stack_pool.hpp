@@ -33,6 +33,10 @@ public:
 
   size_t pooled() const { return pooled_count_; }
   size_t mapped() const { return mapped_count_; }
+  // Address space of the mapped stacks (usable bytes), now and at its peak.
+  size_t mapped_bytes() const { return mapped_bytes_; }
+  size_t peak_mapped_bytes() const { return peak_mapped_bytes_; }
+  size_t peak_mapped() const { return peak_mapped_count_; }
   bool guard_uses_madvise() const;
 
   // True when `address` lies in the guard page below `stack`.
@@ -52,6 +56,9 @@ private:
   FreeStack *free_list_ = nullptr; // kept in the top bytes of each pooled stack
   size_t pooled_count_ = 0;
   size_t mapped_count_ = 0;
+  size_t mapped_bytes_ = 0;
+  size_t peak_mapped_bytes_ = 0;
+  size_t peak_mapped_count_ = 0;
 };
 
 } // namespace sprig

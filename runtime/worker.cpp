@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 #include "fatal.hpp"
+#include "introspect.hpp"
 #include "keys.hpp"
 #include "wait_queue.hpp"
 
@@ -67,6 +68,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   rc = worker->reactor_.init(worker);
   if (rc == 0) {
     t_worker = worker;
+    observe::worker_started(*worker, config);
     GreenThread *main_thread = nullptr;
     rc = worker->spawn(main_options, main_fn, argument, &main_thread);
     if (rc == 0) {
@@ -76,6 +78,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
         *result = worker->main_result_;
       }
     }
+    observe::worker_stopping(*worker);
     t_worker = nullptr;
   }
   worker->destroy();
@@ -200,6 +203,9 @@ void Worker::scheduler_loop() {
     transition(*next, ThreadState::kRunning);
     running_ = next;
     ++stats_.switches;
+    if (observe::g_trace_switches) [[unlikely]] {
+      observe::trace_switch(nullptr, next, false);
+    }
     context_switch(scheduler_context_, next->context);
     after_switch();
   }
@@ -221,6 +227,9 @@ void Worker::switch_away(GreenThread *self, bool self_is_done) {
     return;
   }
   ++stats_.switches;
+  if (observe::g_trace_switches) [[unlikely]] {
+    observe::trace_switch(self, next, self_is_done);
+  }
   if (next != nullptr) {
     transition(*next, ThreadState::kRunning);
     running_ = next;
@@ -302,6 +311,7 @@ int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
   self->wake_result = 0;
   ++self->park_serial;
   ++stats_.parks;
+  ++stats_.parks_by_reason[static_cast<int>(reason)];
   transition(*self, ThreadState::kParked);
   switch_away(self, false);
   self->wait_reason = WaitReason::kNone;

@@ -67,6 +67,7 @@ struct WorkerStats {
   uint64_t parks = 0;
   uint64_t reactor_polls = 0;
   uint64_t peak_alive = 0;
+  uint64_t parks_by_reason[32] = {}; // indexed by WaitReason
 };
 
 class Worker;
@@ -92,6 +93,14 @@ public:
   }
 
   GreenThread *running() const { return running_; }
+  // Calls fn on every thread record in use (not free), in slot order.
+  template <typename Fn> void for_each_thread(Fn fn) const {
+    for (GreenThread *thread : slots_) {
+      if (thread->state != ThreadState::kFree) {
+        fn(thread);
+      }
+    }
+  }
   StackPool &stacks() { return stacks_; }
   Reactor &reactor() { return reactor_; }
   const WorkerStats &stats() const { return stats_; }

@@ -1,5 +1,6 @@
 // hooks.cpp - the exported interposers, generated from hooks.def: green callers go green, others go
 // to libc.
+#include "call_counts.hpp"
 #include "cancel.hpp"
 #include "real.hpp"
 #include "shim.hpp"
@@ -10,7 +11,11 @@
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
 #define SPRIG_HOOK(ret, name, params, args)                                                        \
   extern "C" SPRIG_EXPORT ret name params {                                                        \
-    if (sprig::Worker::current_thread() != nullptr) {                                              \
+    if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {             \
+      if (sprig::observe::g_count_calls) [[unlikely]] {                                            \
+        sprig::shim::CallCounter counter(self, sprig::shim::kCall_##name);                         \
+        return sprig::shim::name args;                                                             \
+      }                                                                                            \
       return sprig::shim::name args;                                                               \
     }                                                                                              \
     if (sprig::real::name == nullptr) { /* called before libsprig.so's constructor */              \
@@ -22,6 +27,10 @@
   extern "C" SPRIG_EXPORT ret name params {                                                        \
     if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {             \
       sprig::shim::CancellationPoint point(self);                                                  \
+      if (sprig::observe::g_count_calls) [[unlikely]] {                                            \
+        sprig::shim::CallCounter counter(self, sprig::shim::kCall_##name);                         \
+        return sprig::shim::name args;                                                             \
+      }                                                                                            \
       return sprig::shim::name args;                                                               \
     }                                                                                              \
     if (sprig::real::name == nullptr) {                                                            \

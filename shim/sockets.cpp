@@ -6,6 +6,7 @@
 // program asked for, and fcntl(F_GETFL) and ioctl(FIONBIO) show and change
 // only that view. Sockets sprig did not create keep their flags.
 #include "blocking.hpp"
+#include "call_counts.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 
@@ -259,7 +260,11 @@ extern "C" __attribute__((visibility("default"))) int fcntl(int fd, int command,
   va_start(arguments, command);
   unsigned long argument = va_arg(arguments, unsigned long);
   va_end(arguments);
-  if (sprig::Worker::current_thread() != nullptr) {
+  if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
+    if (sprig::observe::g_count_calls) [[unlikely]] {
+      sprig::shim::CallCounter counter(self, sprig::shim::kCall_fcntl);
+      return sprig::shim::fcntl_green(fd, command, argument);
+    }
     return sprig::shim::fcntl_green(fd, command, argument);
   }
   if (sprig::real::fcntl == nullptr) {
@@ -275,7 +280,11 @@ extern "C" __attribute__((visibility("default"))) int ioctl(int fd, unsigned lon
   va_start(arguments, request);
   unsigned long argument = va_arg(arguments, unsigned long);
   va_end(arguments);
-  if (sprig::Worker::current_thread() != nullptr) {
+  if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
+    if (sprig::observe::g_count_calls) [[unlikely]] {
+      sprig::shim::CallCounter counter(self, sprig::shim::kCall_ioctl);
+      return sprig::shim::ioctl_green(fd, request, argument);
+    }
     return sprig::shim::ioctl_green(fd, request, argument);
   }
   if (sprig::real::ioctl == nullptr) {

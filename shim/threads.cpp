@@ -1,5 +1,6 @@
 // threads.cpp - pthread_create, join, detach, self, yield and names on green threads (exit:
 // thread_exit.cpp).
+#include "call_counts.hpp"
 #include "cancel.hpp"
 #include "real.hpp"
 #include "shim.hpp"
@@ -132,6 +133,10 @@ extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t __t
                                                                    void **__thread_return) {
   if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
     sprig::shim::CancellationPoint point(self);
+    if (sprig::observe::g_count_calls) [[unlikely]] {
+      sprig::shim::CallCounter counter(self, sprig::shim::kCall_pthread_join);
+      return sprig::shim::pthread_join(__th, __thread_return);
+    }
     return sprig::shim::pthread_join(__th, __thread_return);
   }
   if (sprig::Worker *worker = sprig::Worker::current();

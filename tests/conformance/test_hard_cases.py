@@ -26,27 +26,30 @@ def cpu_seconds(pid):
 
 
 def hang_report(binary, preload):
-    """Runs binary; returns (still running after HANG_OBSERVED_S, its CPU seconds by then, stdout)."""
+    """Runs binary; returns (still running after HANG_OBSERVED_S, its CPU seconds by then, stdout, stderr)."""
     process = subprocess.Popen([str(binary)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               env=sprig_env(preload))
+                               stderr=subprocess.PIPE, env=sprig_env(preload))
     try:
         time.sleep(HANG_OBSERVED_S)
         running = process.poll() is None
         cpu = cpu_seconds(process.pid) if running else 0.0
     finally:
         process.send_signal(signal.SIGKILL)
-        output, _ = process.communicate(timeout=10)
-    return running, cpu, output.decode()
+        output, errors = process.communicate(timeout=10)
+    return running, cpu, output.decode(), errors.decode()
 
 
 def test_a_deadlock_hangs_as_natively_without_burning_cpu(binary_of, preload):
-    """sprig(7): every green thread blocked for good hangs the process, as natively; the worker sleeps."""
+    """sprig(7): every green thread blocked for good hangs the process, as natively; the worker sleeps.
+    sprig says so on stderr (SPRIG_ON_DEADLOCK; tests/py/test_observe_reports.py checks the report)."""
     binary = binary_of("deadlock_lock_order.c")
-    native_running, _, native_output = hang_report(binary, None)
-    sprig_running, sprig_cpu, sprig_output = hang_report(binary, preload)
+    native_running, _, native_output, native_errors = hang_report(binary, None)
+    sprig_running, sprig_cpu, sprig_output, sprig_errors = hang_report(binary, preload)
     assert native_running and sprig_running, "both must still be hanging"
     assert native_output == sprig_output == "both threads started\n"
     assert sprig_cpu < 0.5, f"a deadlocked worker must sleep, not spin: {sprig_cpu} s of CPU"
+    assert native_errors == ""
+    assert sprig_errors.startswith("sprig: all green threads are blocked (deadlock)\n"), sprig_errors
 
 
 def test_a_cpu_bound_thread_holds_its_worker(binary_of, preload, results, run):

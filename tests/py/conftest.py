@@ -50,3 +50,57 @@ def fields():
         return parse_fields(lines[-1])
 
     return last_line_fields
+
+
+OBSERVE_DIR = REPO_ROOT / "tests" / "py" / "observe"
+CONFORMANCE_PROGRAMS_DIR = REPO_ROOT / "tests" / "conformance" / "programs"
+
+
+@pytest.fixture(scope="session")
+def observe_program(build_dir):
+    """observe_program(name) -> path of tests/py/observe/NAME (or tests/conformance/programs/NAME), compiled
+    into build/observe/ with symbols, as a user's program would be."""
+
+    def compile_program(name):
+        source = OBSERVE_DIR / name
+        if not source.exists():
+            source = CONFORMANCE_PROGRAMS_DIR / name
+        out_dir = build_dir / "observe"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        binary = out_dir / source.stem
+        if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+            command = ["gcc", "-O1", "-g", "-pthread", "-Wall", "-Wextra", "-o", str(binary), str(source)]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout}{result.stderr}"
+        return binary
+
+    return compile_program
+
+
+@pytest.fixture(scope="session")
+def sprig_env(build_dir):
+    """sprig_env(**variables) -> an environment that preloads build/libsprig.so with the SPRIG_* variables given."""
+    preload = build_dir / "libsprig.so"
+    if not preload.exists():
+        pytest.fail(f"no libsprig.so in {build_dir}: run `make` first")
+
+    def environment(**variables):
+        env = {key: value for key, value in os.environ.items()
+               if key != "LD_PRELOAD" and not key.startswith("SPRIG_")}
+        env["LD_PRELOAD"] = str(preload)
+        env["LC_ALL"] = "C"
+        env.update({key: str(value) for key, value in variables.items()})
+        return env
+
+    return environment
+
+
+@pytest.fixture(scope="session")
+def sprig_ps(repo_root):
+    """sprig_ps(pid, *options) -> CompletedProcess of `scripts/sprig ps` (the launcher runs scripts/sprig-ps)."""
+
+    def run_ps(pid, *options, timeout=30):
+        return subprocess.run([str(repo_root / "scripts" / "sprig"), "ps", *options, str(pid)],
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run_ps

@@ -83,7 +83,8 @@ def test_help_lists_every_option_and_exits_0(sprig):
         assert result.returncode == 0 and result.stderr == ""
         assert result.stdout.startswith("Usage: sprig [OPTIONS] [--] PROG [ARGS...]\n")
         for option in ("--stack-size=SIZE", "--stack-pool=COUNT", "--switch=KIND", "--no-inherit", "--inherit",
-                       "--print-library", "--help", "--version"):
+                       "--stats", "--trace=FILE", "--dump-signal=SIG", "--on-deadlock=WHAT", "--watchdog-ms=MS",
+                       "--print-library", "--help", "--version", "sprig ps"):
             assert option in result.stdout
 
 
@@ -142,6 +143,15 @@ def test_options_set_the_sprig_variables(sprig):
     variables = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("SPRIG_"))
     assert variables == {"SPRIG_STACK_SIZE": "1M", "SPRIG_STACK_POOL": "7", "SPRIG_SWITCH": "ucontext",
                          "SPRIG_INHERIT": "1"}
+
+
+def test_observation_options_set_their_variables(sprig):
+    result = sprig("--stats", "--trace", "/tmp/t.json", "--dump-signal=USR2", "--on-deadlock", "abort",
+                   "--watchdog-ms=250", "/usr/bin/env")
+    assert result.returncode == 0, result.stderr
+    variables = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("SPRIG_"))
+    assert variables == {"SPRIG_STATS": "1", "SPRIG_TRACE": "/tmp/t.json", "SPRIG_DUMP_SIGNAL": "USR2",
+                         "SPRIG_ON_DEADLOCK": "abort", "SPRIG_WATCHDOG_MS": "250"}
 
 
 def test_an_option_overrides_the_environment_and_an_unset_one_keeps_it(sprig):

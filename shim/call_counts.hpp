@@ -1,0 +1,54 @@
+// call_counts.hpp - SPRIG_STATS: counting the interposed calls of green threads, by name.
+#pragma once
+
+#include "clock.hpp"
+#include "green_thread.hpp"
+#include "introspect.hpp"
+
+namespace sprig::shim {
+
+// One index per row of hooks.def, custom rows included.
+enum CallIndex : unsigned {
+// NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
+#define SPRIG_HOOK(ret, name, params, args) kCall_##name,
+#define SPRIG_HOOK_CUSTOM SPRIG_HOOK
+#include "hooks.def"
+#undef SPRIG_HOOK
+#undef SPRIG_HOOK_CUSTOM
+  // NOLINTEND(bugprone-macro-parentheses)
+  kCallIndexCount
+};
+
+extern observe::CallCount g_call_counts[kCallIndexCount];
+
+// Hands the table to the runtime's statistics (once, before main).
+void register_call_counts();
+
+// Counts one call for as long as it lives: whether it parked its thread, or
+// held the worker for kBlockedCallNs or more without parking. Made only when
+// observe::g_count_calls is set (a single predictable branch otherwise).
+class CallCounter {
+public:
+  CallCounter(const GreenThread *self, CallIndex index)
+      : self_(self), index_(index), park_serial_(self->park_serial), start_ns_(monotonic_now_ns()) {
+  }
+  ~CallCounter() {
+    observe::CallCount &count = g_call_counts[index_];
+    ++count.calls;
+    if (self_->park_serial != park_serial_) {
+      ++count.parked;
+    } else if (monotonic_now_ns() - start_ns_ >= observe::kBlockedCallNs) {
+      ++count.blocked;
+    }
+  }
+  CallCounter(const CallCounter &) = delete;
+  CallCounter &operator=(const CallCounter &) = delete;
+
+private:
+  const GreenThread *self_;
+  CallIndex index_;
+  uint64_t park_serial_;
+  int64_t start_ns_;
+};
+
+} // namespace sprig::shim
