@@ -264,6 +264,14 @@ void control_open(Reactor &reactor) {
     sys::call(SYS_unlink, address.sun_path);
     return;
   }
+  // The first stream handle makes libuv open its spare descriptor for
+  // EMFILE (/dev/null, loop->emfile_fd) at the lowest free number, which is
+  // the program's: it goes high too, and the program cannot close it.
+  uv_loop_t *loop = reactor.loop();
+  if (loop->emfile_fd >= 0 && loop->emfile_fd < high) {
+    loop->emfile_fd = move_high(loop->emfile_fd);
+    reactor.note_own_fd(loop->emfile_fd, true);
+  }
   if (uv_pipe_open(listener, high) != 0 ||
       uv_listen(reinterpret_cast<uv_stream_t *>(listener), kMaxClients, on_connection) != 0) {
     uv_close(reinterpret_cast<uv_handle_t *>(listener), free_handle);

@@ -47,17 +47,27 @@ bool traced_by_us(pid_t pid) {
 }
 
 // Waits until the child's pidfd is readable: 0, -ECANCELED when pthread_cancel
-// interrupted the wait, or -ENOSYS when there is no pidfd (no such child, or
-// an old kernel) and the caller must ask libc.
+// interrupted the wait, or -ENOSYS when the caller must ask libc on the pool
+// instead: there is no pidfd (no such child, or an old kernel), or the caller
+// has begun to trace the child meanwhile (a pidfd tells of the exit only, a
+// tracer must also see the stops), which is looked at every 100 ms.
 int wait_for_child_exit(pid_t pid) {
   long pidfd = sys::call(SYS_pidfd_open, pid, 0);
   if (pidfd < 0) {
     return -ENOSYS;
   }
-  int ready =
-      Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, kNoDeadline);
+  constexpr int64_t kTracerCheckNs = 100'000'000;
+  int ready = -ETIMEDOUT;
+  while (ready == -ETIMEDOUT) {
+    Deadline deadline = 0;
+    timeout_to_deadline(kTracerCheckNs, &deadline);
+    ready = Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, deadline);
+    if (ready == -ETIMEDOUT && traced_by_us(pid)) {
+      ready = -ENOSYS;
+    }
+  }
   Worker::current()->reactor().close_fd(static_cast<int>(pidfd));
-  return ready == -ECANCELED ? ready : 0;
+  return ready == -ECANCELED || ready == -ENOSYS ? ready : 0;
 }
 
 } // namespace
