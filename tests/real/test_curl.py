@@ -3,7 +3,7 @@ import hashlib
 import random
 import re
 
-from conftest import PYTHON, Program, assert_ran, record, require, run_program, wait_for_output
+from harness import PYTHON, Program, assert_ran, record, require, run_program, wait_for_output
 
 SERVING = re.compile(r"Serving HTTP on 127\.0\.0\.1 port (\d+)")
 FILES = 40

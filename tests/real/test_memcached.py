@@ -1,5 +1,5 @@
 # test_memcached.py - memcached -t 4 under sprig (its four worker threads and its maintenance threads green), storing and reading back 10,000 keys.
-from conftest import (PYTHON, SCRIPTS, Program, assert_green, assert_ran, free_port, record, require, run_program,
+from harness import (PYTHON, SCRIPTS, Program, assert_green, assert_ran, free_port, record, require, run_program,
                       wait_for_port)
 
 

@@ -3,7 +3,7 @@ import hashlib
 import random
 import re
 
-from conftest import (PYTHON, SCRIPTS, Program, assert_green, assert_ran, record, require, run_program,
+from harness import (PYTHON, SCRIPTS, Program, assert_green, assert_ran, record, require, run_program,
                       wait_for_output)
 
 

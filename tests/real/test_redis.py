@@ -1,7 +1,7 @@
 # test_redis.py - redis-server under sprig, driven by redis-cli and by `redis-benchmark -q -n 20000`.
 import re
 
-from conftest import Program, assert_green, assert_ran, free_port, record, require, run_program, wait_for_port
+from harness import Program, assert_green, assert_ran, free_port, record, require, run_program, wait_for_port
 
 BENCHMARK_LINE = re.compile(r"^(.+): ([\d.]+) requests per second", re.M)
 CLI_SCRIPT = [

@@ -2,7 +2,7 @@
 import subprocess
 import time
 
-from conftest import Program, assert_ran, record, require
+from harness import Program, assert_ran, record, require
 
 SCRIPT = """\
 PRAGMA journal_mode=WAL;

@@ -1,7 +1,7 @@
 # test_wrk.py - wrk itself under sprig: four threads, each with its own epoll loop, loading a local http.server.
 import re
 
-from conftest import PYTHON, Program, assert_green, assert_ran, record, require, run_program, wait_for_output
+from harness import PYTHON, Program, assert_green, assert_ran, record, require, run_program, wait_for_output
 
 SERVING = re.compile(r"Serving HTTP on 127\.0\.0\.1 port (\d+)")
 REQUESTS = re.compile(r"^\s*(\d+) requests in ", re.M)
