@@ -106,8 +106,8 @@ def test_http_server_curl_and_wrk(preload, tmp_path):
     native_seen, native, native_wrk = results[False]
     sprig_seen, sprig, sprig_wrk = results[True]
     record("python3 -m http.server + curl + wrk", native, sprig)
-    report = (f"native clients saw:\n  " + "\n  ".join(native_seen) + f"\n{native_wrk}\n"
-              f"sprig clients saw:\n  " + "\n  ".join(sprig_seen) + f"\n{sprig_wrk}\n"
+    report = ("native clients saw:\n  " + "\n  ".join(native_seen) + f"\n{native_wrk}\n"
+              "sprig clients saw:\n  " + "\n  ".join(sprig_seen) + f"\n{sprig_wrk}\n"
               f"{native.describe()}\n{sprig.describe()}")
     for line, name in zip(native_seen, ("index.txt", "sub/data.bin", "big.bin")):
         expected = hashlib.sha256(files[name]).hexdigest()[:12]
