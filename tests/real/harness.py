@@ -8,6 +8,7 @@
 # threads seen at once tells whether its threads were green (under sprig every green thread runs
 # on the one worker thread the process starts with).
 import collections
+import functools
 import dataclasses
 import os
 import pathlib
@@ -39,10 +40,25 @@ def build_dir_path():
     return pathlib.Path(os.environ.get("SPRIG_BUILD") or REPO_ROOT / "build").resolve()
 
 
-def sprig_command(argv, env, preload):
-    """How a program is run under sprig: the one place to change when scripts/sprig exists.
+LAUNCHER = REPO_ROOT / "scripts" / "sprig"
 
-    Returns (argv, env). Today: the same argv with libsprig.so in LD_PRELOAD."""
+
+@functools.cache
+def launcher_library():
+    """The libsprig.so that scripts/sprig would preload (build/ of this tree), or None."""
+    try:
+        printed = subprocess.run([LAUNCHER, "--print-library"], capture_output=True, text=True, timeout=10)
+    except OSError:
+        return None
+    return pathlib.Path(printed.stdout.strip()).resolve() if printed.returncode == 0 else None
+
+
+def sprig_command(argv, env, preload):
+    """How a program is run under sprig, in one place: `scripts/sprig -- PROG ARGS`, the launcher a
+    user runs. When the tests use another build than the launcher's (SPRIG_BUILD elsewhere than
+    build/), that build's libsprig.so goes into LD_PRELOAD instead. -> (argv, env)."""
+    if launcher_library() == pathlib.Path(preload).resolve():
+        return [LAUNCHER, "--", *argv], dict(env)
     env = dict(env)
     env["LD_PRELOAD"] = str(preload)
     return list(argv), env
