@@ -48,12 +48,12 @@ bool is_versioned_only(const char *name) {
 }
 
 void *lookup(const char *name) {
-  void *symbol = is_versioned_only(name) ? dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5") : nullptr;
+  void *symbol = is_versioned_only(name) ? ::dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5") : nullptr;
   if (symbol == nullptr) {
-    symbol = dlsym(RTLD_NEXT, name);
+    symbol = ::dlsym(RTLD_NEXT, name);
   }
   if (symbol == nullptr) {
-    symbol = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+    symbol = ::dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
   }
   if (symbol == nullptr) {
     write_stderr("sprig: cannot find the libc symbol ");

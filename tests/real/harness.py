@@ -119,9 +119,7 @@ class Outcome:
     stderr: str = ""
     status: int = None  # exit status, -signal, or None while running / when stopped by the test
     max_threads: int = 0
-    # With names=True: the most threads seen at once whose comm is not in `ignored_names`,
-    # and the names seen at that moment.
-    max_threads_counted: int = 0
+    # With names=True: the threads' names (comm) when the most were seen.
     names_at_max: dict = dataclasses.field(default_factory=dict)
     preloaded: bool = None  # libsprig.so seen in /proc/PID/maps
     seconds: float = 0.0
@@ -140,7 +138,7 @@ class Program:
     """A started process, sampled while it runs; stop() (or leaving the with block) kills it."""
 
     def __init__(self, argv, under_sprig, preload, *, env=None, cwd=None, stdin=subprocess.DEVNULL,
-                 names=False, ignored_names=()):
+                 names=False):
         base_env = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
         base_env["LC_ALL"] = "C"
         base_env.update(env or {})
@@ -150,7 +148,6 @@ class Program:
         self._out = tempfile.TemporaryFile()
         self._err = tempfile.TemporaryFile()
         self._names = names
-        self._ignored = set(ignored_names)
         self._stopping = threading.Event()
         self._start = time.monotonic()
         self.process = subprocess.Popen([str(arg) for arg in argv], stdin=stdin, stdout=self._out,
@@ -173,15 +170,10 @@ class Program:
                     outcome.preloaded = seen
                 next_maps_look = time.monotonic() + 0.02
             count = count_tasks(self.pid)
-            outcome.max_threads = max(outcome.max_threads, count)
-            if self._names:
-                names = task_names(self.pid)
-                counted = sum(number for name, number in names.items() if name not in self._ignored)
-                if counted > outcome.max_threads_counted or (
-                        counted == outcome.max_threads_counted and sum(names.values()) > sum(
-                            outcome.names_at_max.values())):
-                    outcome.max_threads_counted = counted
-                    outcome.names_at_max = dict(names)
+            if count >= outcome.max_threads:
+                outcome.max_threads = count
+                if self._names:
+                    outcome.names_at_max = dict(task_names(self.pid))
             time.sleep(SAMPLE_INTERVAL_S)
 
     def output_so_far(self):
@@ -281,14 +273,13 @@ def assert_ran(outcome, report):
     assert not outcome.timed_out, f"{outcome.label} run timed out\n{report}"
 
 
-def assert_green(native, sprig, report, native_at_least, counted=False):
+def assert_green(native, sprig, report, native_at_least):
     """The sprig run had libsprig.so and at most MAX_SPRIG_OS_THREADS OS threads; the native run had
     at least `native_at_least`, so that the check can fail."""
     assert native.preloaded is not True, f"the native run had libsprig.so loaded\n{report}"
     assert sprig.preloaded, f"libsprig.so was not seen in the sprig run's /proc/PID/maps\n{report}"
-    native_count = native.max_threads_counted if counted else native.max_threads
-    sprig_count = sprig.max_threads_counted if counted else sprig.max_threads
-    assert native_count >= native_at_least, (
-        f"natively only {native_count} OS threads were seen (want >= {native_at_least}), "
+    assert native.max_threads >= native_at_least, (
+        f"natively only {native.max_threads} OS threads were seen (want >= {native_at_least}), "
         f"so the green check would prove nothing\n{report}")
-    assert sprig_count <= MAX_SPRIG_OS_THREADS, f"threads were not green: {sprig_count} OS threads\n{report}"
+    assert sprig.max_threads <= MAX_SPRIG_OS_THREADS, (
+        f"threads were not green: {sprig.max_threads} OS threads\n{report}")
