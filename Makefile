@@ -61,6 +61,9 @@ HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/incl
 DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
 	valgrind clang-format clang-tidy cppcheck wrk groff-base
+# Real programs run under sprig by tests/real (a test skips, saying so, when
+# its program is missing).
+DEB_PACKAGES += curl memcached redis-server redis-tools sqlite3
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
 	format check-format lint help examples bench-build demo-build
@@ -189,7 +192,7 @@ test-unit: $(BUILD)/unit-tests
 	cd $(BUILD) && ./unit-tests
 
 test-py: all examples bench-build demo-build
-	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py tests/conformance
+	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py tests/conformance tests/real
 
 test: all
 	$(MAKE) test-unit

@@ -37,16 +37,30 @@ Deadline deadline_from_timespec(const timespec *timeout) {
   return deadline;
 }
 
+// A poll that returns without parking lets the other runnable green threads
+// run first. Natively the kernel preempts a thread whose event loop never
+// waits (redis-benchmark --threads spins on always-writable sockets until
+// another thread's count of replies stops it; a loop of zero-timeout polls
+// waits for another thread's write); under sprig such a loop would hold the
+// worker for ever. The result is returned as found: natively, too, another
+// thread may run between the call's return and its caller's next step.
+long without_starving(long result) {
+  Worker::current()->yield();
+  return result;
+}
+
 // Repeats `look` (libc's call with a zero timeout: a count, 0, or -errno)
 // until it finds something, fails, or the deadline passes; between looks the
 // thread parks on `waiters`.
 template <typename Look>
 long wait_and_look(Vector<FdWaiter> &waiters, Deadline deadline, Look look) {
+  bool parked = false;
   for (;;) {
     long found = look();
     if (found != 0 || deadline <= monotonic_now_ns()) {
-      return found;
+      return parked ? found : without_starving(found);
     }
+    parked = true;
     if (waiters.empty()) { // nothing to wait on: a plain sleep
       int rc = Worker::current()->park(WaitReason::kPoll, nullptr, deadline);
       return rc == -ECANCELED ? rc : look();
@@ -150,7 +164,7 @@ int finish(long rc) { return set_errno_result(static_cast<int>(rc)); }
 
 int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
   if (timeout == 0) {
-    return real::poll(fds, nfds, 0);
+    return finish(without_starving(result_of(real::poll(fds, nfds, 0))));
   }
   return finish(poll_green(fds, nfds, deadline_from_ms(timeout)));
 }
@@ -193,7 +207,7 @@ int pselect(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 
 int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout) {
   if (timeout == 0) {
-    return real::epoll_wait(epfd, events, maxevents, 0);
+    return finish(without_starving(result_of(real::epoll_wait(epfd, events, maxevents, 0))));
   }
   return finish(epoll_green(epfd, events, maxevents, deadline_from_ms(timeout)));
 }

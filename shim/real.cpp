@@ -31,12 +31,29 @@ void write_stderr(const char *text) {
   }
 }
 
+// Compatibility symbols without a default version (pthread_yield since
+// glibc 2.34's headers redirect it) are found only by their version. They are
+// asked for by version first: a dlsym that fails mallocs its error message,
+// and a program whose malloc takes a pthread mutex (jemalloc: redis-server)
+// would reach sprig's pthread_mutex_* export before its pointer is resolved,
+// re-enter resolve_all, fail again, and recurse until the stack overflows.
+bool is_versioned_only(const char *name) {
+  const char *const names[] = {"pthread_yield"};
+  for (const char *listed : names) {
+    if (__builtin_strcmp(listed, name) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void *lookup(const char *name) {
-  void *symbol = dlsym(RTLD_NEXT, name);
+  void *symbol = is_versioned_only(name) ? ::dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5") : nullptr;
   if (symbol == nullptr) {
-    // A compatibility symbol without a default version (pthread_yield since
-    // glibc 2.34's headers redirect it) is found only by its version.
-    symbol = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+    symbol = ::dlsym(RTLD_NEXT, name);
+  }
+  if (symbol == nullptr) {
+    symbol = ::dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
   }
   if (symbol == nullptr) {
     write_stderr("sprig: cannot find the libc symbol ");

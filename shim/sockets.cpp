@@ -273,6 +273,20 @@ extern "C" __attribute__((visibility("default"))) int fcntl(int fd, int command,
   return sprig::real::fcntl(fd, command, argument);
 }
 
+// fcntl64: what programs built with _FILE_OFFSET_BITS=64 or _TIME_BITS=64
+// call instead of fcntl (redis-server, python3, libsqlite3). On x86-64 glibc
+// both names are one function, so this is fcntl under its other name; without
+// it, such a program's F_GETFL sees the O_NONBLOCK sprig set on its sockets
+// (redis then skips its own F_SETFL and sprig parks its event loop in accept).
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc names them __fd, __cmd
+extern "C" __attribute__((visibility("default"))) int fcntl64(int fd, int command, ...) {
+  va_list arguments;
+  va_start(arguments, command);
+  unsigned long argument = va_arg(arguments, unsigned long);
+  va_end(arguments);
+  return fcntl(fd, command, argument);
+}
+
 // NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc names them __fd,
 // __request
 extern "C" __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...) {

@@ -95,6 +95,21 @@ def test_dlopen_library_threads_are_green(binary_of, preload, run, tmp_path, max
     assert sprig.max_os_threads <= max_sprig_os_threads, f"the library's threads were not green\n{report}"
 
 
+def test_library_threads_from_dlsym_next_are_green(binary_of, preload, run, tmp_path, max_sprig_os_threads):
+    """A library that takes pthread_create from dlsym(RTLD_NEXT, ...), as jemalloc does for its background
+    threads (redis-server): its threads are green too, and share a mutex with the program's own threads."""
+    library = build_library("next_pthread_create.c", tmp_path)
+    binary = binary_of("hard_dlsym_next_threads.c")
+    native = run(binary, [library])
+    sprig = run(binary, [library], preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0 and sprig.status == 0, report
+    assert native.stdout == "the library's threads ran: 0\ncounter: 200160 (expected 200160)\n", report
+    assert sprig.stdout == native.stdout, report
+    assert native.max_os_threads > 1, report
+    assert sprig.max_os_threads <= max_sprig_os_threads, f"the library's threads were not green\n{report}"
+
+
 def test_dlopen_does_not_wait_for_another_threads_dlopen(binary_of, preload, results, run, tmp_path):
     """sprig(7), "dlopen() does not wait for another thread's dlopen()": natively the loader lock makes
     a second dlopen wait until the first one's constructor has returned; under sprig the first thread
