@@ -9,6 +9,9 @@
 #   build/unit-tests       doctest unit tests, linked with the runtime objects
 #   build/examples/NAME    tests/examples/NAME.c, linked with libsprig-rt.so
 #   build/bench/NAME       tests/bench/NAME.c[pp]
+#   build/bench/plain/NAME tests/bench/plain/NAME.c: ordinary pthread programs, no sprig
+#                          linked; bench.py runs them natively and under libsprig.so
+#   build/bench/tools/NAME tests/bench/tools/NAME.c: bench.py's own helpers
 #
 # The runtime is C++20 without exceptions, RTTI or libstdc++: it links with
 # the C driver and -Wl,--no-undefined, so a stray libstdc++ dependency fails
@@ -49,16 +52,18 @@ UNIT_SOURCES := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_OBJECTS := $(UNIT_SOURCES:%.cpp=$(BUILD)/obj/%.o)
 EXAMPLES := $(patsubst tests/examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard tests/examples/*.c)))
 BENCH_C := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.c)))
+BENCH_PLAIN := $(patsubst tests/bench/plain/%.c,$(BUILD)/bench/plain/%,$(sort $(wildcard tests/bench/plain/*.c)))
+BENCH_TOOLS := $(patsubst tests/bench/tools/%.c,$(BUILD)/bench/tools/%,$(sort $(wildcard tests/bench/tools/*.c)))
 BENCH_CXX := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.cpp)))
 HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp \
 	shim/*.hpp shim/*.def)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
-	valgrind clang-format clang-tidy cppcheck
+	valgrind clang-format clang-tidy cppcheck python3-matplotlib
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
-	format check-format lint help examples bench-build
+	format check-format lint help examples bench-build bench-plot
 
 all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc $(BUILD)/libsprig.so
 
@@ -67,7 +72,8 @@ help:
 	@echo "make deps       install the Debian packages sprig needs (apt-get, once)"
 	@echo "make demo       the direct-API examples at 10,000 connections / threads"
 	@echo "make test       unit tests, then the pytest suite"
-	@echo "make bench      micro benchmarks, sprig against native, with ratios"
+	@echo "make bench      micro, memory and echo benchmarks, sprig against native, with ratios"
+	@echo "make bench-plot docs/bench-*.png from the latest make bench"
 	@echo "make asan|tsan  unit tests under AddressSanitizer / ThreadSanitizer"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make format | check-format | lint | clean"
@@ -76,7 +82,8 @@ help:
 
 deps: $(DEPS_STAMP)
 
-$(DEPS_STAMP):
+# Listed packages change with this file: a changed Makefile checks them again.
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -162,13 +169,22 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libsprig-rt.so runtime/include/sprig.
 	@mkdir -p $(@D)
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(BUILD) -lsprig-rt -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
+# The shorter stem wins: build/bench/plain/NAME and tools/NAME use these rules, not the one above.
+$(BUILD)/bench/plain/%: tests/bench/plain/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(OPT) -g $(WARN) $< -o $@ -lpthread
+
+$(BUILD)/bench/tools/%: tests/bench/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(OPT) -g $(WARN) $< -o $@
+
 $(BUILD)/bench/%: tests/bench/%.cpp $(BUILD)/libsprig-rt.so $(HEADERS)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++20 $(OPT) -g $(WARN) -Iruntime/include $< -o $@ -L$(BUILD) -lsprig-rt \
 	  -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
 examples: $(EXAMPLES)
-bench-build: $(BENCH_C) $(BENCH_CXX)
+bench-build: $(BENCH_C) $(BENCH_CXX) $(BENCH_PLAIN) $(BENCH_TOOLS)
 
 test-unit: $(BUILD)/unit-tests
 	cd $(BUILD) && ./unit-tests
@@ -193,8 +209,12 @@ tsan:
 demo: all examples
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/demo.py
 
-bench: all bench-build
+bench: all bench-build examples
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py
+
+bench-plot: | $(DEPS_STAMP)
+	@test -f $(BUILD)/bench/results.json || $(MAKE) bench
+	$(PYTHON) scripts/bench_plot.py --results $(BUILD)/bench/results.json --out docs
 
 # ---- install ----------------------------------------------------------------
 
@@ -225,7 +245,8 @@ clean:
 
 FORMAT_FILES := $(wildcard runtime/*.cpp runtime/*.hpp runtime/*.h runtime/include/*.h \
 	shim/*.cpp shim/*.hpp preload/*.cpp \
-	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp)
+	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp \
+	tests/bench/plain/*.c tests/bench/tools/*.c)
 
 format: | $(DEPS_STAMP)
 	clang-format -i $(FORMAT_FILES)
