@@ -71,6 +71,17 @@ def parse_options():
     return options
 
 
+def cpu_pressure():
+    """PSI 'some avg60' of /proc/pressure/cpu: the share of the last minute in which some runnable
+    task waited for a CPU. Read before the run, it says how busy other processes kept the machine."""
+    try:
+        with open("/proc/pressure/cpu") as pressure:
+            fields = dict(token.split("=", 1) for token in pressure.readline().split()[1:])
+        return float(fields["avg60"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def log(message):
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
@@ -89,7 +100,7 @@ def measure(figures, options):
         bench_corun.measure(figures, build, reps, smoke, log)
 
 
-def report(figures, options, seconds):
+def report(figures, options, seconds, pressure):
     """Prints every table; returns the comparisons and targets for the results file."""
     smoke = options.smoke
     mode = "smoke run (tiny sizes, numbers mean nothing)" if smoke else f"median of {options.reps} runs"
@@ -97,6 +108,8 @@ def report(figures, options, seconds):
         mode += f" ({MAX_LIVE_REPS} for the most live threads)"
     print(f"sprig benchmarks, {mode}, spread = min-max; {os.cpu_count()} CPUs, "
           f"Linux {platform.release()}; took {seconds:.0f} s")
+    if pressure is not None:
+        print(f"CPU pressure from other processes in the minute before the run (PSI some avg60): {pressure:.0f}%")
     print()
     comparisons = []
     if "micro" in options.suites:
@@ -122,11 +135,12 @@ def report(figures, options, seconds):
 def main():
     options = parse_options()
     figures = Figures()
+    pressure = cpu_pressure()
     started = time.monotonic()
     try:
         measure(figures, options)
         seconds = time.monotonic() - started
-        comparisons, targets = report(figures, options, seconds)
+        comparisons, targets = report(figures, options, seconds, pressure)
     except BenchError as error:
         print(f"bench.py: {error}", file=sys.stderr)
         return 1
@@ -136,6 +150,7 @@ def main():
         "smoke": options.smoke,
         "suites": options.suites,
         "seconds": round(seconds, 1),
+        "cpu_pressure_before_percent": pressure,
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
         "echo_setup": bench_echo.setup(options.smoke, options.pin),
         "figures": figures.summaries(),

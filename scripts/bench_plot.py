@@ -23,9 +23,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-SERVERS = (("echo_threads", "sprig", "thread per connection, sprig", "tab:green"),
-           ("echo_threads", "native", "thread per connection, native threads", "tab:red"),
-           ("echo_epoll", "native", "one-thread epoll, native", "tab:blue"))
+# (server, runtime, label, colour, x offset factor: keeps the three series' bars apart)
+SERVERS = (("echo_threads", "sprig", "thread per connection, sprig", "tab:green", 0.92),
+           ("echo_threads", "native", "thread per connection, native threads", "tab:red", 1.0),
+           ("echo_epoll", "native", "one-thread epoll, native", "tab:blue", 1.08))
 RUNTIMES = (("sprig", "sprig (LD_PRELOAD=libsprig.so)", "tab:green"), ("native", "native threads", "tab:red"))
 
 
@@ -47,15 +48,17 @@ def bars(summaries):
 def plot_echo(results, path):
     setup = results.get("echo_setup", {})
     fig, axes = plt.subplots(figsize=(8, 5))
-    for server, runtime, label, color in SERVERS:
+    for server, runtime, label, color, offset in SERVERS:
         points = sorted(figures_named(results, "echo_rate", server=server, runtime=runtime),
                         key=lambda item: int(item[0]["connections"]))
         if not points:
             continue
-        xs = [int(params["connections"]) for params, _ in points]
+        xs = [int(params["connections"]) * offset for params, _ in points]
         medians, errors = bars([summary for _, summary in points])
         axes.errorbar(xs, medians, yerr=errors, marker="o", capsize=4, label=label, color=color)
     axes.set_xscale("log")
+    counts = sorted({int(params["connections"]) for params, _ in figures_named(results, "echo_rate")})
+    axes.set_xticks(counts, [f"{count:,}" for count in counts])
     axes.set_xlabel("concurrent connections")
     axes.set_ylabel("round trips per second (median, bars: min-max)")
     axes.set_ylim(bottom=0)
@@ -84,6 +87,7 @@ def memory_points(results, runtime):
 
 def plot_memory(results, path):
     fig, axes = plt.subplots(figsize=(8, 5))
+    rightmost = 1
     for runtime, label, color in RUNTIMES:
         points = memory_points(results, runtime)
         if not points:
@@ -92,10 +96,12 @@ def plot_memory(results, path):
         axes.plot(xs, [p[1] for p in points], marker="o", color=color, label=f"{label}: RSS")
         axes.plot(xs, [p[2] for p in points], marker=".", linestyle="--", color=color,
                   label=f"{label}: RSS + page tables")
-        axes.annotate(f"most: {xs[-1]:,.0f}", (xs[-1], points[-1][2]), textcoords="offset points",
-                      xytext=(-10, 8), ha="right", fontsize=9, color=color)
+        axes.annotate(f"most: {xs[-1]:,.0f}", (xs[-1], points[-1][1]), textcoords="offset points",
+                      xytext=(6, -6), ha="left", va="top", fontsize=9, color=color)
+        rightmost = max(rightmost, xs[-1])
     axes.set_xscale("log")
     axes.set_yscale("log")
+    axes.set_xlim(right=rightmost * 4)  # room for the "most" labels
     axes.set_xlabel("live idle threads (each touched one stack page)")
     axes.set_ylabel("process memory, MiB (median)")
     axes.set_title("An unmodified C program's memory with N waiting threads", fontsize=10)
