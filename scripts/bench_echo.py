@@ -62,7 +62,9 @@ def start_server(build, program, runtime, connections, pin):
         kill(server)
         wait_for(server, SERVER_EXIT_TIMEOUT_S)
         errors.seek(0)
-        raise BenchError(f"{program} ({runtime}) printed no port: {first!r}\n{errors.read()[-2000:]}")
+        text = errors.read()
+        errors.close()
+        raise BenchError(f"{program} ({runtime}) printed no port: {first!r}\n{text[-2000:]}")
     return server, int(first.split("=", 1)[1]), errors
 
 
@@ -80,8 +82,11 @@ def drive_client(build, port, connections, window_s, pin, server_pid):
             output.append(line)
             if line.startswith("phase="):  # the client waits for this answer before going on
                 cpu_at[line.strip()] = cpu_seconds(server_pid)
-                client.stdin.write("go\n")
-                client.stdin.flush()
+                try:
+                    client.stdin.write("go\n")
+                    client.stdin.flush()
+                except BrokenPipeError:
+                    pass  # it died; its exit status says so below
         client.wait()
         killer.cancel()
         errors.seek(0)
