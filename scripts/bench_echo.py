@@ -7,7 +7,9 @@ it opens N connections, does one untimed round trip on each, then for
 WINDOW_S seconds each connection sends MESSAGE_BYTES and waits for the echo
 before sending again. It reports round trips per second and the p50 and p99
 latency. The server's CPU seconds are read from /proc/PID/stat when the
-window opens and closes; its peak RSS is ru_maxrss from wait4.
+window opens and closes, and so are the load generator's: one near the
+window's length says the load generator, not the server, set the pace. The
+server's peak RSS is its ru_maxrss (see tools/child_usage.c).
 
 The machine has two cores. With pinning (the default) the server runs on
 CPU 0 and the load generator on CPU 1, so neither takes the other's core
@@ -69,7 +71,8 @@ def start_server(build, program, runtime, connections, pin):
 
 
 def drive_client(build, port, connections, window_s, pin, server_pid):
-    """Runs echo_load; returns its result fields and the server's CPU seconds in the window."""
+    """Runs echo_load; returns its result fields and the server's and its own CPU seconds in the
+    window."""
     argv = [str(build / "bench/plain/echo_load"), str(port), str(connections), str(MESSAGE_BYTES), str(window_s)]
     with tempfile.TemporaryFile("w+") as errors:
         client = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
@@ -77,11 +80,13 @@ def drive_client(build, port, connections, window_s, pin, server_pid):
         killer = threading.Timer(CLIENT_TIMEOUT_S, client.kill)
         killer.start()
         cpu_at = {}
+        client_cpu_at = {}
         output = []
         for line in client.stdout:
             output.append(line)
             if line.startswith("phase="):  # the client waits for this answer before going on
                 cpu_at[line.strip()] = cpu_seconds(server_pid)
+                client_cpu_at[line.strip()] = cpu_seconds(client.pid)
                 try:
                     client.stdin.write("go\n")
                     client.stdin.flush()
@@ -93,15 +98,16 @@ def drive_client(build, port, connections, window_s, pin, server_pid):
         if client.returncode != 0:
             raise BenchError(f"echo_load {connections}: exit status {client.returncode}\n{errors.read()[-2000:]}")
     start, end = cpu_at.get("phase=measure"), cpu_at.get("phase=done")
-    if start is None or end is None:
+    client_start, client_end = client_cpu_at.get("phase=measure"), client_cpu_at.get("phase=done")
+    if None in (start, end, client_start, client_end):
         raise BenchError(f"echo_load {connections}: no measurement window in its output:\n{''.join(output)}")
-    return fields_of("".join(output), "echo_load"), end - start
+    return fields_of("".join(output), "echo_load"), end - start, client_end - client_start
 
 
 def run_one(figures, build, program, runtime, connections, window_s, pin):
     server, port, errors = start_server(build, program, runtime, connections, pin)
     try:
-        load, server_cpu = drive_client(build, port, connections, window_s, pin, child_pid(server))
+        load, server_cpu, client_cpu = drive_client(build, port, connections, window_s, pin, child_pid(server))
     except BenchError:
         kill(server)
         wait_for(server, SERVER_EXIT_TIMEOUT_S)
@@ -122,6 +128,7 @@ def run_one(figures, build, program, runtime, connections, window_s, pin):
     figures.add("echo_p50", params, "us", float(load["p50_us"]))
     figures.add("echo_p99", params, "us", float(load["p99_us"]))
     figures.add("echo_server_cpu", params, "s", server_cpu)
+    figures.add("echo_client_cpu", params, "s", client_cpu)
     figures.add("echo_server_peak_rss", params, "MiB", usage.peak_rss_kib / 1024)
 
 

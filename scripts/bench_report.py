@@ -109,6 +109,7 @@ def echo_table(figures, servers, counts, setup, comparisons):
             rows.append([f"{connections:,}", f"{program} ({runtime})",
                          cell(figures.get("echo_rate", params), 0), cell(figures.get("echo_p50", params), 0),
                          cell(figures.get("echo_p99", params), 0), cell(figures.get("echo_server_cpu", params), 2),
+                         cell(figures.get("echo_client_cpu", params), 2),
                          cell(figures.get("echo_server_peak_rss", params), 1)])
         sprig_id = figure_id("echo_rate", {"server": "echo_threads", "runtime": "sprig", "connections": connections})
         ratios = []
@@ -119,10 +120,10 @@ def echo_table(figures, servers, counts, setup, comparisons):
             ratios.append(f"{item['ratio']:.2f}x")
         ratio_rows.append([f"{connections:,}"] + ratios)
     print_table(f"echo round trips: {setup['message_bytes']}-byte messages, one in flight per connection, "
-                f"{setup['window_s']:g} s window;\n{setup['cpus']}; server CPU s counts the window only; "
-                f"higher rate and lower latency are better",
+                f"{setup['window_s']:g} s window;\n{setup['cpus']}; CPU s of the server and of the load "
+                f"generator count the window only;\nhigher rate and lower latency are better",
                 ["connections", "server", "round trips/s (min-max)", "p50 us (min-max)", "p99 us (min-max)",
-                 "server CPU s", "server peak RSS MiB"], rows)
+                 "server CPU s", "load gen CPU s", "server peak RSS MiB"], rows)
     print_table("echo ratios: round trips/s of echo_threads under sprig divided by the native server's",
                 ["connections", "sprig / native threads", "sprig / native epoll"], ratio_rows)
 
