@@ -1,7 +1,7 @@
 """bench.py - `make bench`: sprig against native threads, each figure next to its native twin from
 the same run, with the ratio, the median of several runs and the spread.
 
-usage: python3 scripts/bench.py [--reps N] [--smoke] [--only SUITE,...] [--no-pin]
+usage: python3 scripts/bench.py [--reps N] [--smoke] [--only SUITE,...] [--pin]
                                 [--json PATH] [--build DIR]
 
 Suites, in the order they run:
@@ -51,8 +51,8 @@ def parse_options():
     parser.add_argument("--reps", type=int, default=5, help="runs of each program (default 5; maxlive at most 3)")
     parser.add_argument("--smoke", action="store_true", help="one run of everything at tiny sizes")
     parser.add_argument("--only", default=",".join(SUITES), help=f"comma-separated suites (default: {','.join(SUITES)})")
-    parser.add_argument("--no-pin", dest="pin", action="store_false",
-                        help="do not pin the echo server and load generator to separate CPUs")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the echo server to CPU 0 and the load generator to CPU 1 (see bench_echo.py)")
     parser.add_argument("--build", type=pathlib.Path, default=None, help="build directory (default $SPRIG_BUILD)")
     parser.add_argument("--json", type=pathlib.Path, default=None, help="results file (default BUILD/bench/results.json)")
     options = parser.parse_args()

@@ -11,10 +11,15 @@ window opens and closes, and so are the load generator's: one near the
 window's length says the load generator, not the server, set the pace. The
 server's peak RSS is its ru_maxrss (see tools/child_usage.c).
 
-The machine has two cores. With pinning (the default) the server runs on
-CPU 0 and the load generator on CPU 1, so neither takes the other's core
-and the native thread-per-connection server gets one core like sprig's one
-worker; --no-pin lets the scheduler place both.
+The machine has two cores. By default the scheduler places the server and
+the load generator. With --pin the server runs on CPU 0 and the load
+generator on CPU 1, so neither takes the other's core and the native
+thread-per-connection server gets one core like sprig's one worker. Pinning
+is not the default because it was measured less steady on the shared
+machine: in two pairs of 3-repetition runs the median relative spread
+(max-min)/median of the echo rates was 0.96 and 0.96 pinned against 0.29
+and 0.58 unpinned (a pinned server cannot leave a core another process is
+using).
 """
 
 import os
