@@ -9,6 +9,9 @@
 #   build/unit-tests       doctest unit tests, linked with the runtime objects
 #   build/examples/NAME    tests/examples/NAME.c, linked with libsprig-rt.so
 #   build/bench/NAME       tests/bench/NAME.c[pp]
+#   build/bench/plain/NAME tests/bench/plain/NAME.c: ordinary pthread programs, no sprig
+#                          linked; bench.py runs them natively and under libsprig.so
+#   build/bench/tools/NAME tests/bench/tools/NAME.c: bench.py's own helpers
 #
 # The runtime is C++20 without exceptions, RTTI or libstdc++: it links with
 # the C driver and -Wl,--no-undefined, so a stray libstdc++ dependency fails
@@ -53,6 +56,8 @@ UNIT_SOURCES := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_OBJECTS := $(UNIT_SOURCES:%.cpp=$(BUILD)/obj/%.o)
 EXAMPLES := $(patsubst tests/examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard tests/examples/*.c)))
 BENCH_C := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.c)))
+BENCH_PLAIN := $(patsubst tests/bench/plain/%.c,$(BUILD)/bench/plain/%,$(sort $(wildcard tests/bench/plain/*.c)))
+BENCH_TOOLS := $(patsubst tests/bench/tools/%.c,$(BUILD)/bench/tools/%,$(sort $(wildcard tests/bench/tools/*.c)))
 BENCH_CXX := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.cpp)))
 DEMO_PROGRAMS := $(patsubst tests/demo/%.c,$(BUILD)/demo/%,$(sort $(wildcard tests/demo/*.c)))
 HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp \
@@ -60,13 +65,13 @@ HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/incl
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
-	valgrind clang-format clang-tidy cppcheck wrk groff-base
+	valgrind clang-format clang-tidy cppcheck wrk groff-base python3-matplotlib
 # Real programs run under sprig by tests/real (a test skips, saying so, when
 # its program is missing).
 DEB_PACKAGES += curl memcached redis-server redis-tools sqlite3
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
-	format check-format lint help examples bench-build demo-build
+	format check-format lint help examples bench-build bench-plot demo-build
 
 all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc $(BUILD)/libsprig.so
 
@@ -76,7 +81,8 @@ help:
 	@echo "make demo       an unmodified HTTP server natively and under sprig (wrk), then"
 	@echo "                the direct-API examples at 10,000 connections / threads"
 	@echo "make test       unit tests, then the pytest suite"
-	@echo "make bench      micro benchmarks, sprig against native, with ratios"
+	@echo "make bench      micro, memory and echo benchmarks, sprig against native, with ratios"
+	@echo "make bench-plot docs/bench-*.png from the latest make bench"
 	@echo "make asan|tsan  unit tests under AddressSanitizer / ThreadSanitizer"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): bin/sprig, the libraries,"
 	@echo "                headers, sprig.pc, sprig(1), libsprig(3), sprig(7)"
@@ -174,6 +180,15 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libsprig-rt.so runtime/include/sprig.
 	@mkdir -p $(@D)
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(BUILD) -lsprig-rt -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
+# The shorter stem wins: build/bench/plain/NAME and tools/NAME use these rules, not the one above.
+$(BUILD)/bench/plain/%: tests/bench/plain/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(OPT) -g $(WARN) $< -o $@ -lpthread
+
+$(BUILD)/bench/tools/%: tests/bench/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(OPT) -g $(WARN) $< -o $@
+
 $(BUILD)/bench/%: tests/bench/%.cpp $(BUILD)/libsprig-rt.so $(HEADERS)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++20 $(OPT) -g $(WARN) -Iruntime/include $< -o $@ -L$(BUILD) -lsprig-rt \
@@ -186,7 +201,7 @@ $(BUILD)/demo/%: tests/demo/%.c
 
 examples: $(EXAMPLES)
 demo-build: $(DEMO_PROGRAMS)
-bench-build: $(BENCH_C) $(BENCH_CXX)
+bench-build: $(BENCH_C) $(BENCH_CXX) $(BENCH_PLAIN) $(BENCH_TOOLS)
 
 test-unit: $(BUILD)/unit-tests
 	cd $(BUILD) && ./unit-tests
@@ -211,8 +226,12 @@ tsan:
 demo: all examples demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/demo.py
 
-bench: all bench-build
+bench: all bench-build examples
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py
+
+bench-plot: | $(DEPS_STAMP)
+	@test -f $(BUILD)/bench/results.json || $(MAKE) bench
+	$(PYTHON) scripts/bench_plot.py --results $(BUILD)/bench/results.json --out docs
 
 # ---- install ----------------------------------------------------------------
 
@@ -254,7 +273,7 @@ clean:
 FORMAT_FILES := $(wildcard runtime/*.cpp runtime/*.hpp runtime/*.h runtime/include/*.h \
 	shim/*.cpp shim/*.hpp preload/*.cpp preload/*.hpp \
 	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp \
-	tests/demo/*.c)
+	tests/demo/*.c tests/bench/plain/*.c tests/bench/tools/*.c)
 
 format: | $(DEPS_STAMP)
 	clang-format -i $(FORMAT_FILES)

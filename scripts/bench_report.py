@@ -1,0 +1,140 @@
+"""bench_report.py - the tables `make bench` prints, the sprig/native comparisons and the targets.
+
+Every cell is "median (min-max)" over the repetitions. Each ratio column says
+which way it divides: native/sprig for times and memory (how many times less
+sprig needs), sprig/native for rates and thread counts (how many times more
+sprig does); above 1 is in sprig's favour either way.
+"""
+
+from bench_common import figure_id
+
+UNITS = {
+    "ns": "nanoseconds per operation",
+    "KiB": "kibibytes (1,024 bytes); per thread where the figure says per_thread",
+    "MiB": "mebibytes (1,048,576 bytes)",
+    "threads": "threads alive at the same time",
+    "round trips/s": "completed echo round trips per second, all connections together",
+    "us": "microseconds of round-trip latency",
+    "s": "seconds (wall or CPU, as the figure says)",
+    "tasks/s": "finished tasks per wall second of the whole program",
+    "messages/s": "messages exchanged per wall second of the whole program",
+    "fetches/s": "HTTP fetches per wall second of the whole program",
+}
+
+
+def number(value, digits):
+    return f"{value:,.{digits}f}" if digits else f"{value:,.0f}"
+
+
+def cell(summary, digits=1):
+    return (f"{number(summary['median'], digits)} "
+            f"({number(summary['min'], digits)}-{number(summary['max'], digits)})")
+
+
+def print_table(title, header, rows):
+    print(title)
+    table = [header] + rows
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        print("  ".join(item.ljust(width) for item, width in zip(row, widths)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    print()
+
+
+def comparison(figures, sprig_id, native_id, ratio_of):
+    sprig = figures.by_id(sprig_id)
+    native = figures.by_id(native_id)
+    ratio = (native["median"] / sprig["median"] if ratio_of == "native/sprig"
+             else sprig["median"] / native["median"])
+    return {"sprig": sprig_id, "native": native_id, "unit": sprig["unit"], "ratio_of": ratio_of, "ratio": ratio}
+
+
+def micro_table(figures, pairs, comparisons):
+    rows = []
+    for sprig_id, native_id in pairs:
+        item = comparison(figures, sprig_id, native_id, "native/sprig")
+        comparisons.append(item)
+        rows.append([sprig_id, cell(figures.by_id(sprig_id)), native_id,
+                     cell(figures.by_id(native_id)), f"{item['ratio']:.1f}x"])
+    print_table("micro benchmarks: ns per operation, lower is better",
+                ["sprig figure", "sprig ns (min-max)", "native twin", "native ns (min-max)", "native/sprig"], rows)
+
+
+def memory_table(figures, pairs, sprig_only, comparisons):
+    rows = []
+    for sprig_id, native_id in pairs:
+        item = comparison(figures, sprig_id, native_id, "native/sprig")
+        comparisons.append(item)
+        rows.append([sprig_id.replace(" runtime=sprig", ""), cell(figures.by_id(sprig_id), 2),
+                     cell(figures.by_id(native_id), 2), f"{item['ratio']:.1f}x"])
+    for sprig_id in sprig_only:
+        rows.append([sprig_id.replace(" runtime=sprig", ""), cell(figures.by_id(sprig_id), 2),
+                     "none: native stops near 32,000", ""])
+    print_table("memory per idle thread: an unmodified C program whose threads each wrote one stack page and\n"
+                "wait; natively and under LD_PRELOAD=libsprig.so; KiB per thread = (VmRSS or VmPTE while they\n"
+                "wait - before the first) / threads; lower is better",
+                ["figure", "sprig KiB (min-max)", "native KiB (min-max)", "native/sprig"], rows)
+
+
+def max_live_table(figures, wanted, comparisons):
+    rows = []
+    for name, digits, ratio_of in (("max_live_threads", 0, "sprig/native"),
+                                   ("max_live_threads_peak_rss", 0, "native/sprig"),
+                                   ("max_live_threads_pte", 0, "native/sprig"),
+                                   ("max_live_threads_create_s", 2, "native/sprig")):
+        sprig_id = figure_id(name, {"runtime": "sprig"})
+        native_id = figure_id(name, {"runtime": "native"})
+        item = comparison(figures, sprig_id, native_id, ratio_of)
+        comparisons.append(item)
+        unit = figures.by_id(sprig_id)["unit"]
+        rows.append([f"{name} ({unit})", cell(figures.by_id(sprig_id), digits),
+                     cell(figures.by_id(native_id), digits), f"{item['ratio']:.1f}x {ratio_of}"])
+    stops = {runtime: ", ".join(sorted(set(figures.by_id(
+        figure_id("max_live_threads", {"runtime": runtime}))["info"]))) for runtime in ("sprig", "native")}
+    print_table(f"most threads alive at once: the same program creating threads until pthread_create fails\n"
+                f"or {wanted:,} exist, every one still waiting when it measures; peak RSS is ru_maxrss,\n"
+                f"pte is VmPTE (page tables) with all threads alive",
+                ["figure", "sprig (min-max)", "native (min-max)", "ratio"], rows)
+    print(f"  how the runs stopped: sprig: {stops['sprig']}; native: {stops['native']}")
+    print()
+
+
+def echo_table(figures, servers, counts, setup, comparisons):
+    rows = []
+    ratio_rows = []
+    for connections in counts:
+        for program, runtime in servers:
+            params = {"server": program, "runtime": runtime, "connections": connections}
+            rows.append([f"{connections:,}", f"{program} ({runtime})",
+                         cell(figures.get("echo_rate", params), 0), cell(figures.get("echo_p50", params), 0),
+                         cell(figures.get("echo_p99", params), 0), cell(figures.get("echo_server_cpu", params), 2),
+                         cell(figures.get("echo_client_cpu", params), 2),
+                         cell(figures.get("echo_server_peak_rss", params), 1)])
+        sprig_id = figure_id("echo_rate", {"server": "echo_threads", "runtime": "sprig", "connections": connections})
+        ratios = []
+        for program in ("echo_threads", "echo_epoll"):
+            native_id = figure_id("echo_rate", {"server": program, "runtime": "native", "connections": connections})
+            item = comparison(figures, sprig_id, native_id, "sprig/native")
+            comparisons.append(item)
+            ratios.append(f"{item['ratio']:.2f}x")
+        ratio_rows.append([f"{connections:,}"] + ratios)
+    print_table(f"echo round trips: {setup['message_bytes']}-byte messages, one in flight per connection, "
+                f"{setup['window_s']:g} s window;\n{setup['cpus']}; CPU s of the server and of the load "
+                f"generator count the window only;\nhigher rate and lower latency are better",
+                ["connections", "server", "round trips/s (min-max)", "p50 us (min-max)", "p99 us (min-max)",
+                 "server CPU s", "load gen CPU s", "server peak RSS MiB"], rows)
+    print_table("echo ratios: round trips/s of echo_threads under sprig divided by the native server's",
+                ["connections", "sprig / native threads", "sprig / native epoll"], ratio_rows)
+
+
+def corun_table(figures, params_list):
+    rows = []
+    for params in params_list:
+        rate = figures.get("corun_rate", params)
+        rows.append([f"{params['program']} {params['args'].replace('_', ' ')}", f"{cell(rate, 0)} {rate['unit']}",
+                     cell(figures.get("corun_wall", params), 2), cell(figures.get("corun_cpu", params), 2),
+                     cell(figures.get("corun_peak_rss", params), 1)])
+    print_table("corun workloads (tests/examples, sprig's direct API: no native twin), whole program",
+                ["program and arguments", "work per wall second (min-max)", "wall s", "CPU s", "peak RSS MiB"],
+                rows)
