@@ -226,7 +226,7 @@ tsan:
 demo: all examples demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/demo.py
 
-bench: all bench-build examples
+bench: all bench-build examples demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py
 
 bench-plot: | $(DEPS_STAMP)

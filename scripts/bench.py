@@ -12,6 +12,8 @@ Suites, in the order they run:
            (bench_memory.py; at most MAX_LIVE_REPS runs: each takes ~25 s)
   echo     thread-per-connection echo server natively and under sprig, and a
            native epoll server, at 100, 1,000 and 10,000 connections (bench_echo.py)
+  http     the demo's thread-per-connection HTTP server under wrk at 1,000
+           connections, natively and under sprig (bench_http.py)
   corun    the direct-API corun workloads of tests/examples (bench_corun.py)
 Prints the tables and the targets (met or missed), and writes every figure
 with its unit, median, spread and raw samples to BUILD/bench/results.json.
@@ -31,6 +33,7 @@ import time
 
 import bench_corun
 import bench_echo
+import bench_http
 import bench_memory
 import bench_micro
 import bench_report
@@ -38,7 +41,7 @@ import bench_targets
 from bench_common import BenchError, Figures
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-SUITES = ("micro", "memory", "maxlive", "echo", "corun")
+SUITES = ("micro", "memory", "maxlive", "echo", "http", "corun")
 MAX_LIVE_REPS = 3
 
 
@@ -96,6 +99,8 @@ def measure(figures, options):
         bench_memory.measure_max_live(figures, build, min(reps, MAX_LIVE_REPS), smoke, log)
     if "echo" in options.suites:
         bench_echo.measure(figures, build, reps, smoke, options.pin, log)
+    if "http" in options.suites:
+        bench_http.measure(figures, build, reps, smoke, log)
     if "corun" in options.suites:
         bench_corun.measure(figures, build, reps, smoke, log)
 
@@ -125,6 +130,9 @@ def report(figures, options, seconds, pressure):
     if "echo" in options.suites:
         bench_report.echo_table(figures, bench_echo.SERVERS, bench_echo.connection_counts(smoke),
                                 bench_echo.setup(smoke, options.pin), comparisons)
+    if "http" in options.suites:
+        bench_report.http_table(figures, bench_http.connections_of(smoke), bench_http.seconds_of(smoke),
+                                comparisons)
     if "corun" in options.suites:
         bench_report.corun_table(figures, bench_corun.params_of(smoke))
     targets = bench_targets.all_targets(figures, options.suites, smoke)

@@ -14,7 +14,9 @@ UNITS = {
     "MiB": "mebibytes (1,048,576 bytes)",
     "threads": "threads alive at the same time",
     "round trips/s": "completed echo round trips per second, all connections together",
-    "us": "microseconds of round-trip latency",
+    "us": "microseconds of round-trip (echo) or request (HTTP) latency",
+    "requests/s": "HTTP requests answered per second, as wrk counts them",
+    "errors": "wrk's socket errors plus non-2xx answers",
     "s": "seconds (wall or CPU, as the figure says)",
     "tasks/s": "finished tasks per wall second of the whole program",
     "messages/s": "messages exchanged per wall second of the whole program",
@@ -126,6 +128,24 @@ def echo_table(figures, servers, counts, setup, comparisons):
                  "server CPU s", "load gen CPU s", "server peak RSS MiB"], rows)
     print_table("echo ratios: round trips/s of echo_threads under sprig divided by the native server's",
                 ["connections", "sprig / native threads", "sprig / native epoll"], ratio_rows)
+
+
+def http_table(figures, connections, seconds, comparisons):
+    rows = []
+    for runtime in ("native", "sprig"):
+        params = {"runtime": runtime, "connections": connections}
+        rows.append([f"{connections:,}", f"http_server ({runtime})", cell(figures.get("http_rate", params), 0),
+                     cell(figures.get("http_p50", params), 0), cell(figures.get("http_p99", params), 0),
+                     cell(figures.get("http_errors", params), 0), cell(figures.get("http_server_peak_rss", params), 1),
+                     cell(figures.get("http_server_os_threads", params), 0)])
+    sprig_id = figure_id("http_rate", {"runtime": "sprig", "connections": connections})
+    native_id = figure_id("http_rate", {"runtime": "native", "connections": connections})
+    item = comparison(figures, sprig_id, native_id, "sprig/native")
+    comparisons.append(item)
+    print_table(f"HTTP: tests/demo/http_server.c (one pthread per connection) under wrk -t2 --latency, "
+                f"{seconds} s;\nsprig/native requests/s: {item['ratio']:.2f}x",
+                ["connections", "server", "requests/s (min-max)", "p50 us (min-max)", "p99 us (min-max)",
+                 "errors", "server peak RSS MiB", "OS threads"], rows)
 
 
 def corun_table(figures, params_list):

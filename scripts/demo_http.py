@@ -95,11 +95,20 @@ def parse_wrk(text):
     return (float(rate.group(1)) if rate else 0.0), total, described
 
 
+def latency_us(text, percentile):
+    """A percentile of wrk --latency's distribution, in microseconds (None if absent)."""
+    match = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not match:
+        return None
+    return float(match.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[match.group(2)]
+
+
 def run(under_sprig, connections, seconds):
     server = Server(under_sprig)
     url = f"http://127.0.0.1:{server.port}/"
     wrk = subprocess.run(
-        ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, url],
+        ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, "--latency",
+         url],
         capture_output=True, text=True, timeout=seconds + 60,
     )
     status, summary, errors, rss_kib = server.stop()
@@ -110,6 +119,8 @@ def run(under_sprig, connections, seconds):
         "run": "sprig" if under_sprig else "native",
         "connections": connections,
         "rate": rate,
+        "p50_us": latency_us(wrk.stdout, 50),
+        "p99_us": latency_us(wrk.stdout, 99),
         "errors": error_count,
         "error_parts": error_parts,
         "rss_mib": rss_kib / 1024,

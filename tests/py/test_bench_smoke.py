@@ -87,6 +87,19 @@ def test_echo_servers_all_measured_with_ratios(smoke):
     assert len(echo_ratios) == 2 and all(c["ratio"] > 0 and c["ratio_of"] == "sprig/native" for c in echo_ratios)
 
 
+def test_http_server_measured_natively_and_under_sprig(smoke):
+    stdout, results = smoke
+    assert "HTTP: tests/demo/http_server.c" in stdout, stdout
+    for runtime in ("native", "sprig"):
+        params = f"runtime={runtime} connections=50"
+        assert results["figures"][f"http_rate {params}"]["median"] > 0
+        assert results["figures"][f"http_rate {params}"]["unit"] == "requests/s"
+        assert results["figures"][f"http_errors {params}"]["median"] == 0
+    assert results["figures"]["http_server_os_threads runtime=sprig connections=50"]["median"] <= 2
+    http_ratios = [c for c in results["comparisons"] if c["sprig"].startswith("http_rate")]
+    assert len(http_ratios) == 1 and http_ratios[0]["ratio"] > 0
+
+
 def test_corun_workloads_reported(smoke):
     stdout, results = smoke
     for program in CORUN:
