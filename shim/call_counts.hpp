@@ -4,6 +4,7 @@
 #include "clock.hpp"
 #include "green_thread.hpp"
 #include "introspect.hpp"
+#include "worker.hpp"
 
 namespace sprig::shim {
 
@@ -50,5 +51,13 @@ private:
   uint64_t park_serial_;
   int64_t start_ns_;
 };
+
+// A call count only, for exports that never return (pthread_exit, exit) or
+// never park (keys, pthread_yield); counted for green callers, as the others.
+inline void count_green_call(CallIndex index) {
+  if (observe::g_count_calls && Worker::current_thread() != nullptr) [[unlikely]] {
+    ++g_call_counts[index].calls;
+  }
+}
 
 } // namespace sprig::shim

@@ -14,6 +14,7 @@
 // would also hit whatever the worker runs next; an asynchronous cancel type
 // is recorded and acted on as deferred (sprig(7)).
 #include "cancel.hpp"
+#include "call_counts.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
@@ -135,6 +136,7 @@ int pthread_kill(pthread_t thread, int signal_number) {
 extern "C" __attribute__((visibility("default"))) int
 sprig_exported_pthread_yield() __asm__("pthread_yield");
 extern "C" int sprig_exported_pthread_yield() {
+  sprig::shim::count_green_call(sprig::shim::kCall_pthread_yield);
   if (Worker::current_thread() != nullptr) {
     Worker::current()->yield();
     return 0;

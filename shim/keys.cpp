@@ -29,6 +29,7 @@
 // a key are not taken over, so a pthread_exit from main does not run their
 // destructors (natively it would).
 #include "keys.hpp"
+#include "call_counts.hpp"
 #include "real.hpp"
 #include "worker.hpp"
 
@@ -153,6 +154,7 @@ using sprig::shim::values_of_caller;
 
 // NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc's __destr_function
 extern "C" SPRIG_EXPORT int pthread_key_create(pthread_key_t *key, void (*destructor)(void *)) {
+  sprig::shim::count_green_call(sprig::shim::kCall_pthread_key_create);
   unsigned made = 0;
   int rc = sprig::key_create(&made, destructor);
   if (rc != 0) {
@@ -163,16 +165,19 @@ extern "C" SPRIG_EXPORT int pthread_key_create(pthread_key_t *key, void (*destru
 }
 
 extern "C" SPRIG_EXPORT int pthread_key_delete(pthread_key_t key) {
+  sprig::shim::count_green_call(sprig::shim::kCall_pthread_key_delete);
   return -sprig::key_delete(key);
 }
 
 extern "C" SPRIG_EXPORT void *pthread_getspecific(pthread_key_t key) {
+  sprig::shim::count_green_call(sprig::shim::kCall_pthread_getspecific);
   sprig::GreenThread *values = values_of_caller(false);
   return values == nullptr ? nullptr : sprig::key_get(values, key);
 }
 
 // NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc's __pointer
 extern "C" SPRIG_EXPORT int pthread_setspecific(pthread_key_t key, const void *value) {
+  sprig::shim::count_green_call(sprig::shim::kCall_pthread_setspecific);
   sprig::GreenThread *values = values_of_caller(true);
   if (values == nullptr) {
     return ENOMEM;

@@ -9,6 +9,7 @@
 // exits), which costs no thread. For "any child" (pid <= 0) there is no fd
 // to wait on, so the real wait4 runs on libuv's thread pool while the caller
 // parks. WNOHANG calls go straight to libc.
+#include "call_counts.hpp"
 #include "pool.hpp"
 #include "real.hpp"
 #include "shim.hpp"
@@ -125,6 +126,7 @@ pid_t wait(int *status) { return sprig::shim::wait4(-1, status, 0, nullptr); }
 // and library destructors (libuv's among them) then see the process as
 // natively, and the calls they make go straight to libc.
 extern "C" __attribute__((visibility("default"))) void exit(int status) {
+  sprig::shim::count_green_call(sprig::shim::kCall_exit);
   if (sprig::Worker::current_thread() != nullptr) {
     sprig::Worker::current()->park_after_scheduler_call(sprig::shim::exit_on_scheduler, &status,
                                                         sprig::WaitReason::kNone, nullptr,

@@ -34,6 +34,7 @@
 //     that are already dead.
 //   - glibc's own __pthread_unwind: it unwinds to the jmp_buf start_thread
 //     set up for the OS thread, which a green thread does not have.
+#include "call_counts.hpp"
 #include "cancel.hpp"
 #include "real.hpp"
 #include "shim.hpp"
@@ -189,6 +190,7 @@ void __pthread_unregister_cancel_restore(__pthread_unwind_buf_t *buffer) {
 
 // These never return, so they are written out instead of generated.
 extern "C" __attribute__((visibility("default"))) void pthread_exit(void *retval) {
+  sprig::shim::count_green_call(sprig::shim::kCall_pthread_exit);
   if (GreenThread *self = Worker::current_thread(); self != nullptr) {
     sprig::shim::exit_green_thread(self, retval);
   }
