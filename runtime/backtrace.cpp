@@ -69,9 +69,10 @@ int sprig_backtrace(sprig_thread_t thread, char *buf, size_t len) {
   if (unwind == nullptr) {
     return -ENOSYS;
   }
-  // A parked context holds exactly what unw_init_local reads: rip, rsp and
-  // the callee-saved registers, in glibc's ucontext_t slots.
-  ucontext_t snapshot = target->context.uc;
+  // What unw_init_local reads of a parked context: rip, rsp and the
+  // callee-saved registers, in glibc's ucontext_t slots.
+  ucontext_t snapshot;
+  sprig::context_snapshot(target->context, &snapshot);
   unw_cursor_t cursor;
   if (unwind->init_local(&cursor, &snapshot) != 0) {
     return -ENOSYS;

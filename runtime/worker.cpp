@@ -36,7 +36,7 @@ int64_t coarse_now_ns() { return clock_now_ns(CLOCK_MONOTONIC_COARSE); }
 
 } // namespace
 
-thread_local Worker *t_worker = nullptr;
+thread_local constinit Worker *t_worker = nullptr;
 
 int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
                 const SpawnOptions &main_options) {
@@ -58,7 +58,8 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   auto *worker = new (memory) Worker();
   worker->stacks_.configure(config.stack_size, config.stack_pool_limit);
   context_select_switch(config.switch_kind);
-  context_init_os_thread(worker->scheduler_context_);
+  context_init_os_thread(worker->scheduler_context_, &worker->scheduler_uc_);
+  worker->errno_ = &errno; // per OS thread, and a worker never changes OS thread
   // Looked up, not linked: a C program has no C++ runtime, and the runtime
   // itself does not use one.
   if (void *symbol = dlsym(RTLD_DEFAULT, "__cxa_get_globals"); symbol != nullptr) {
@@ -206,7 +207,7 @@ void Worker::scheduler_loop() {
 }
 
 void Worker::switch_away(GreenThread *self, bool self_is_done) {
-  self->saved_errno = errno;
+  self->saved_errno = *errno_;
   if (exception_state_ != nullptr) {
     self->saved_exception_state[0] = exception_state_[0];
     self->saved_exception_state[1] = exception_state_[1];
@@ -231,7 +232,7 @@ void Worker::switch_away(GreenThread *self, bool self_is_done) {
   }
   // Resumed: whoever switched here has set running_ to self.
   after_switch();
-  errno = self->saved_errno;
+  *errno_ = self->saved_errno;
   if (exception_state_ != nullptr) {
     exception_state_[0] = self->saved_exception_state[0];
     exception_state_[1] = self->saved_exception_state[1];

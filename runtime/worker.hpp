@@ -46,6 +46,7 @@
 #include "green_thread.hpp"
 #include "list.hpp"
 #include "reactor.hpp"
+#include "run_queue.hpp"
 #include "stack_pool.hpp"
 #include "timer_heap.hpp"
 #include "vector.hpp"
@@ -72,8 +73,10 @@ struct WorkerStats {
 class Worker;
 
 // The worker of the calling OS thread (initial-exec TLS: one load).
+// constinit: without it every use outside worker.cpp first tests for a TLS
+// init function (a GOT load and a branch on every Worker::current()).
 // NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to nullptr
-extern thread_local Worker *t_worker;
+extern thread_local constinit Worker *t_worker;
 
 class Worker {
 public:
@@ -160,15 +163,17 @@ private:
   void free_record(GreenThread *thread);
   void release_exited(GreenThread *thread);
 
-  Context scheduler_context_{};
+  // Hot: read or written on every switch.
   GreenThread *running_ = nullptr;
+  int *errno_ = nullptr; // this OS thread's errno, looked up once
+  int dispatch_budget_ = 0;
   GreenThread *exited_ = nullptr; // stack to release after the next switch
   // This OS thread's __cxa_eh_globals, when the program has a C++ runtime:
   // saved and restored per green thread like errno, so an exception caught
   // in one green thread is not seen, or freed, by another.
   void **exception_state_ = nullptr;
   void *main_result_ = nullptr; // what the first thread returned
-  IntrusiveList<GreenThread, RunLink> run_queue_;
+  RunQueue run_queue_;
   IntrusiveList<GreenThread, RunLink> free_records_;
   Vector<GreenThread *> slots_;
   TimerHeap timers_;
@@ -176,7 +181,8 @@ private:
   Reactor reactor_;
   WorkerStats stats_;
   size_t alive_ = 0; // threads not yet exited
-  int dispatch_budget_ = 0;
+  Context scheduler_context_{};
+  ucontext_t scheduler_uc_{}; // the scheduler's registers under SPRIG_SWITCH=ucontext
   uint64_t next_thread_id_ = 1;
 };
 
