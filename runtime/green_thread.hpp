@@ -80,7 +80,6 @@ struct GreenThread : RunLink, WaitLink {
   Context context; // `sp` first: the end of the hot line
   // ---- cold ----
   Stack stack;
-  bool is_main = false; // the thread sprig_run started
 
   uint32_t slot = 0;       // index in the worker's thread table
   uint32_t generation = 0; // bumped each time the slot is reused
@@ -94,6 +93,7 @@ struct GreenThread : RunLink, WaitLink {
   int wake_result = 0;          // what park() returns: 0, -ETIMEDOUT, -EBADF...
   uint64_t park_serial = 0;     // counts parks, so a late wake-up from another OS thread is ignored
   uint32_t read_locks_held = 0; // rwlock read holds, across all rwlocks
+  bool is_main = false;         // the thread sprig_run started
 
   void *(*start)(void *) = nullptr;
   void *argument = nullptr;
@@ -120,6 +120,7 @@ struct GreenThread : RunLink, WaitLink {
 #pragma GCC diagnostic ignored "-Winvalid-offsetof" // two link bases: not standard-layout
 static_assert(offsetof(GreenThread, context) + offsetof(Context, sp) + sizeof(void *) <= 64,
               "the fields a switch touches share the record's first cache line");
+static_assert(sizeof(GreenThread) <= 320, "records are allocated in 64-byte lines: 5 of them");
 #pragma GCC diagnostic pop
 
 // kAllowedTransitions[from][to]: the only state changes there are.
@@ -158,6 +159,17 @@ inline void transition(GreenThread &thread, ThreadState to) {
     bad_transition(thread, to);
   }
   thread.state = to;
+}
+
+// The same check where the caller knows the only state the thread can be in
+// (the running thread, a thread taken off the run queue): the table is
+// consulted at compile time, and the run-time check is one comparison.
+template <ThreadState From, ThreadState To> inline void transition(GreenThread &thread) {
+  static_assert(kAllowedTransitions[static_cast<int>(From)][static_cast<int>(To)]);
+  if (thread.state != From) [[unlikely]] {
+    bad_transition(thread, To);
+  }
+  thread.state = To;
 }
 
 } // namespace sprig

@@ -112,8 +112,10 @@ GreenThread *Worker::new_record() {
 }
 
 void Worker::free_record(GreenThread *thread) {
-  transition(*thread, ThreadState::kFree);
-  keys_release(thread);
+  transition<ThreadState::kExited, ThreadState::kFree>(*thread);
+  if (thread->keys != nullptr) {
+    keys_release(thread);
+  }
   if (++thread->generation == 0) {
     thread->generation = 1;
   }
@@ -149,7 +151,11 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   }
   context_make(thread->context, thread->stack.low, thread->stack.size,
                reinterpret_cast<uintptr_t>(thread));
-  thread->id = g_next_thread_id.fetch_add(1, std::memory_order_relaxed);
+  if (next_thread_id_ == thread_id_limit_) { // a block of ids: no atomic per spawn
+    next_thread_id_ = g_next_thread_id.fetch_add(kThreadIdBlock, std::memory_order_relaxed);
+    thread_id_limit_ = next_thread_id_ + kThreadIdBlock;
+  }
+  thread->id = next_thread_id_++;
   thread->start = start;
   thread->argument = argument;
   thread->result = nullptr;
@@ -167,7 +173,7 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   thread->in_cancellation_point = false;
   thread->exiting = false;
   thread->name[0] = '\0';
-  if (options.name != nullptr) {
+  if (options.name != nullptr) [[unlikely]] {
     strncpy(thread->name, options.name, sizeof thread->name - 1);
     thread->name[sizeof thread->name - 1] = '\0';
   }
@@ -198,7 +204,7 @@ void Worker::scheduler_loop() {
       continue;
     }
     dispatch_budget_ = kDispatchBatch;
-    transition(*next, ThreadState::kRunning);
+    transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
     running_ = next;
     ++stats_.switches;
     context_switch(scheduler_context_, next->context);
@@ -207,23 +213,23 @@ void Worker::scheduler_loop() {
 }
 
 void Worker::switch_away(GreenThread *self, bool self_is_done) {
-  self->saved_errno = *errno_;
-  if (exception_state_ != nullptr) {
-    self->saved_exception_state[0] = exception_state_[0];
-    self->saved_exception_state[1] = exception_state_[1];
-  }
   GreenThread *next = nullptr;
   if (dispatch_budget_ > 0) {
     --dispatch_budget_;
     next = run_queue_.pop_front();
   }
-  if (next == self) { // a lone yield: nobody else wants to run
-    transition(*self, ThreadState::kRunning);
-    return;
+  switch_to(self, next, self_is_done);
+}
+
+void Worker::switch_to(GreenThread *self, GreenThread *next, bool self_is_done) {
+  self->saved_errno = *errno_;
+  if (exception_state_ != nullptr) {
+    self->saved_exception_state[0] = exception_state_[0];
+    self->saved_exception_state[1] = exception_state_[1];
   }
   ++stats_.switches;
   if (next != nullptr) {
-    transition(*next, ThreadState::kRunning);
+    transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
     running_ = next;
     context_switch(self->context, next->context, self_is_done);
   } else {
@@ -270,12 +276,14 @@ void Worker::thread_main(GreenThread *thread) {
 
 void Worker::exit_running(void *result) {
   GreenThread *self = running_;
-  keys_run_destructors(self);
+  if (self->keys != nullptr) {
+    keys_run_destructors(self);
+  }
   self->result = result;
   if (self->is_main) {
     main_result_ = result;
   }
-  transition(*self, ThreadState::kExited);
+  transition<ThreadState::kRunning, ThreadState::kExited>(*self);
   --alive_;
   if (self->joiner != nullptr) {
     wake(self->joiner, 0);
@@ -303,7 +311,7 @@ int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
   self->wake_result = 0;
   ++self->park_serial;
   ++stats_.parks;
-  transition(*self, ThreadState::kParked);
+  transition<ThreadState::kRunning, ThreadState::kParked>(*self);
   switch_away(self, false);
   self->wait_reason = WaitReason::kNone;
   self->wait_object = nullptr;
@@ -323,13 +331,6 @@ void Worker::wake(GreenThread *thread, int result) {
   thread->wake_result = result;
   transition(*thread, ThreadState::kRunnable);
   run_queue_.push_back(thread);
-}
-
-void Worker::yield() {
-  GreenThread *self = running_;
-  transition(*self, ThreadState::kRunnable);
-  run_queue_.push_back(self);
-  switch_away(self, false);
 }
 
 void Worker::expire_timers(int64_t now_ns) {

@@ -119,8 +119,25 @@ public:
   // Makes a parked thread runnable with `result`; a no-op for any other
   // state. Takes it off its wait queue and out of the timer heap.
   void wake(GreenThread *thread, int result);
-  // Puts the running thread at the back of the run queue.
-  void yield();
+  // Puts the running thread at the back of the run queue. Inline: the body
+  // of sprig_yield and pthread_yield.
+  void yield() {
+    GreenThread *self = running_;
+    if (dispatch_budget_ > 0) [[likely]] {
+      --dispatch_budget_;
+      GreenThread *next = run_queue_.pop_front();
+      if (next == nullptr) {
+        return; // a lone yield: nobody else wants to run
+      }
+      transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
+      run_queue_.push_back(self);
+      switch_to(self, next, false);
+    } else {
+      transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
+      run_queue_.push_back(self);
+      switch_to(self, nullptr, false); // the batch is over: the scheduler polls
+    }
+  }
 
   // Runs `call(argument)` on the scheduler context, then resumes the caller:
   // for work that must enter libuv. The call must not park.
@@ -149,6 +166,7 @@ public:
 
 private:
   static constexpr int kDispatchBatch = 512;
+  static constexpr uint64_t kThreadIdBlock = 1024;
 
   Worker() = default;
   int init();
@@ -157,6 +175,9 @@ private:
   // Leaves the running thread (already parked, runnable or exited) for the
   // next runnable thread or the scheduler.
   void switch_away(GreenThread *self, bool self_is_done);
+  // Leaves `self` for `next`, a thread just taken off the run queue, or for
+  // the scheduler when `next` is nullptr; returns when `self` runs again.
+  void switch_to(GreenThread *self, GreenThread *next, bool self_is_done);
   // Work owed after any switch, run by whoever was resumed.
   void after_switch();
   GreenThread *new_record();
@@ -183,7 +204,8 @@ private:
   size_t alive_ = 0; // threads not yet exited
   Context scheduler_context_{};
   ucontext_t scheduler_uc_{}; // the scheduler's registers under SPRIG_SWITCH=ucontext
-  uint64_t next_thread_id_ = 1;
+  uint64_t next_thread_id_ = 0; // ids are taken from the process in blocks
+  uint64_t thread_id_limit_ = 0;
 };
 
 } // namespace sprig
