@@ -84,7 +84,7 @@ void make_assembly_frame(Context &context, char *stack_top, uintptr_t entry_argu
 }
 
 [[gnu::noinline]] void make_ucontext_frame(Context &context, void *stack_low, char *stack_top,
-                         uintptr_t entry_argument) {
+                                           uintptr_t entry_argument) {
   // The ucontext_t sits at the top of the stack it describes; makecontext
   // gets the rest.
   auto *uc = reinterpret_cast<ucontext_t *>(align_down(stack_top - sizeof(ucontext_t), 64));
@@ -92,8 +92,8 @@ void make_assembly_frame(Context &context, char *stack_top, uintptr_t entry_argu
   // which would cost a system call per green thread.
   uc->uc_link = nullptr;
   uc->uc_stack.ss_sp = stack_low;
-  uc->uc_stack.ss_size = static_cast<size_t>(reinterpret_cast<char *>(uc) -
-                                             static_cast<char *>(stack_low));
+  uc->uc_stack.ss_size =
+      static_cast<size_t>(reinterpret_cast<char *>(uc) - static_cast<char *>(stack_low));
   uc->uc_stack.ss_flags = 0;
   uc->uc_mcontext.fpregs = &uc->__fpregs_mem;
   memcpy(&uc->__fpregs_mem, &g_initial_fpu.__fpregs_mem, sizeof uc->__fpregs_mem);
@@ -177,7 +177,8 @@ void context_snapshot(const Context &context, ucontext_t *snapshot) {
   gregs[REG_RBX] = static_cast<greg_t>(frame.rbx);
   gregs[REG_RBP] = static_cast<greg_t>(frame.rbp);
   gregs[REG_RIP] = static_cast<greg_t>(frame.rip);
-  gregs[REG_RSP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(context.sp) + sizeof frame);
+  uintptr_t resumed_rsp = reinterpret_cast<uintptr_t>(context.sp) + sizeof frame;
+  gregs[REG_RSP] = static_cast<greg_t>(resumed_rsp);
   snapshot->__fpregs_mem.cwd = frame.x87_control;
   snapshot->__fpregs_mem.mxcsr = frame.mxcsr;
 }

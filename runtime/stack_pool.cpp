@@ -20,8 +20,8 @@ namespace sprig {
 
 namespace {
 
-constexpr uint32_t kMaxSlotsPerRegion = 64;         // one bit each in a uint64_t
-constexpr size_t kRegionBytes = size_t{32} << 20;   // fewer slots when stacks are large
+constexpr uint32_t kMaxSlotsPerRegion = 64;       // one bit each in a uint64_t
+constexpr size_t kRegionBytes = size_t{32} << 20; // fewer slots when stacks are large
 
 // -1: not tried yet, 0: the kernel refused it, 1: it works.
 int g_madvise_guard_works = -1;
@@ -78,7 +78,13 @@ void StackPool::configure(size_t default_size, size_t pool_limit) {
   pool_limit_ = pool_limit;
   size_t slot_bytes = default_size_ + page_size();
   size_t slots = kRegionBytes / slot_bytes;
-  slots_per_region_ = static_cast<uint32_t>(slots < 1 ? 1 : slots > kMaxSlotsPerRegion ? kMaxSlotsPerRegion : slots);
+  if (slots < 1) {
+    slots = 1;
+  }
+  if (slots > kMaxSlotsPerRegion) {
+    slots = kMaxSlotsPerRegion;
+  }
+  slots_per_region_ = static_cast<uint32_t>(slots);
 }
 
 bool StackPool::guard_uses_madvise() const { return g_madvise_guard_works == 1; }
@@ -99,7 +105,8 @@ int StackPool::new_region() {
   auto *region = new (memory) StackRegion();
   region->base = static_cast<char *>(mapping);
   region->bytes = bytes;
-  region->free_slots = slots_per_region_ == 64 ? ~uint64_t{0} : (uint64_t{1} << slots_per_region_) - 1;
+  region->free_slots =
+      slots_per_region_ == 64 ? ~uint64_t{0} : (uint64_t{1} << slots_per_region_) - 1;
   region->next_region = all_regions_;
   if (all_regions_ != nullptr) {
     all_regions_->prev_region = region;

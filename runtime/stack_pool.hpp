@@ -12,8 +12,8 @@ namespace sprig {
 struct StackRegion;
 
 struct Stack {
-  void *low = nullptr; // lowest usable byte, just above the guard page
-  size_t size = 0;     // usable bytes
+  void *low = nullptr;           // lowest usable byte, just above the guard page
+  size_t size = 0;               // usable bytes
   StackRegion *region = nullptr; // carved from this region; nullptr: a mapping of its own
   uint32_t slot = 0;             // the slot in `region`
   unsigned valgrind_id = 0;
