@@ -210,8 +210,12 @@ int sprig_backtrace(sprig_thread_t thread, char *buf, size_t len) {
   if (!sprig::unwinder_load()) {
     return -ENOSYS;
   }
+  // What the unwinder reads of a parked context: rip, rsp and the
+  // callee-saved registers, in glibc's ucontext_t slots.
+  ucontext_t snapshot;
+  sprig::context_snapshot(target->context, &snapshot);
   uintptr_t ips[sprig::kMaxBacktraceFrames];
-  int count = sprig::backtrace_ips(target->context.uc, false, ips, sprig::kMaxBacktraceFrames);
+  int count = sprig::backtrace_ips(snapshot, false, ips, sprig::kMaxBacktraceFrames);
   if (count < 0) {
     return count;
   }

@@ -1,24 +1,19 @@
-/* context_offsets.h - where the switch keeps each register inside glibc's x86-64
- * ucontext_t. Shared by context_switch_x86_64.S and context.cpp, which checks
- * every value against offsetof() at compile time, so the assembly never
- * carries a bare offset that could drift from the C layout. */
+/* context_offsets.h - the frame sprig_context_switch leaves on a parked stack, by offset
+ * from the saved stack pointer. Shared by context_switch_x86_64.S and context.cpp,
+ * which checks every value against offsetof(SavedFrame, ...) at compile time, so
+ * the assembly never carries a bare offset that could drift from the C layout. */
 #ifndef SPRIG_CONTEXT_OFFSETS_H
 #define SPRIG_CONTEXT_OFFSETS_H
 
-/* uc_mcontext.gregs[REG_*]: gregs start at 40, eight bytes a register. */
-#define SPRIG_UC_R12 72
-#define SPRIG_UC_R13 80
-#define SPRIG_UC_R14 88
-#define SPRIG_UC_R15 96
-#define SPRIG_UC_RDI 104
-#define SPRIG_UC_RSI 112
-#define SPRIG_UC_RBP 120
-#define SPRIG_UC_RBX 128
-#define SPRIG_UC_RSP 160
-#define SPRIG_UC_RIP 168
-/* __fpregs_mem: the x87 control word first, MXCSR at +24, as glibc's own
- * getcontext/swapcontext keep them (oFPREGSMEM, oMXCSR). */
-#define SPRIG_UC_FPU_CW 424
-#define SPRIG_UC_MXCSR 448
+#define SPRIG_FRAME_MXCSR 0  /* 4 bytes, stmxcsr */
+#define SPRIG_FRAME_X87_CW 4 /* 2 bytes, fnstcw; 2 bytes unused */
+#define SPRIG_FRAME_R15 8
+#define SPRIG_FRAME_R14 16
+#define SPRIG_FRAME_R13 24
+#define SPRIG_FRAME_R12 32
+#define SPRIG_FRAME_RBX 40
+#define SPRIG_FRAME_RBP 48
+#define SPRIG_FRAME_RIP 56  /* the return address: where the context resumes */
+#define SPRIG_FRAME_SIZE 64 /* rsp once resumed is the saved sp + this */
 
 #endif

@@ -1,26 +1,47 @@
-/* context_switch_x86_64.S - the green-thread switch and entry trampoline, x86-64 SysV.
+/* context_switch_x86_64.S - the green-thread switch and entry trampolines, x86-64 SysV.
  *
- * sprig_context_switch(ucontext_t *from, const ucontext_t *to)
- *   Saves what the SysV ABI makes callee-saved into `from`, then resumes `to`.
- *   No system call: the signal mask is per OS thread and is not switched (this
- *   is the whole difference from glibc swapcontext, which calls rt_sigprocmask).
+ * sprig_context_switch(void **from_sp, void *to_sp)
+ *   Pushes what the SysV ABI makes callee-saved (rbp, rbx, r12-r15, the
+ *   control bits of MXCSR and the x87 control word) on the running stack,
+ *   stores rsp in *from_sp, loads to_sp and pops the same frame from there.
+ *   No system call: the signal mask is per OS thread and is not switched
+ *   (the whole difference from glibc swapcontext, which calls rt_sigprocmask).
  *
- *   Saved layout, in ucontext_t (offsets from context_offsets.h):
- *     gregs[REG_RIP]  return address of this call: where `from` resumes
- *     gregs[REG_RSP]  rsp after that return
- *     gregs[REG_RBX], [REG_RBP], [REG_R12]..[REG_R15]
- *     __fpregs_mem.cwd    x87 control word   (fnstcw)
- *     __fpregs_mem.mxcsr  SSE control/status (stmxcsr)
- *   Because the slots are glibc's own, libunwind's unw_init_local() can walk a
- *   parked thread straight from its ucontext_t, and a context built by
- *   makecontext() can be resumed here: rdi and rsi are loaded from `to` too,
- *   carrying makecontext's first two arguments (harmless for a parked thread,
- *   whose caller-saved registers are dead at the call).
+ *   The saved frame, from the saved sp up (offsets from context_offsets.h):
+ *     +0   MXCSR            (stmxcsr)        +32  r12
+ *     +4   x87 control word (fnstcw)         +40  rbx
+ *     +8   r15                               +48  rbp
+ *     +16  r14                               +56  return address
+ *     +24  r13                               +64  the caller's frame
+ *   context.cpp reads it for backtraces (context_snapshot) and builds the
+ *   first one of every new context (context_make), whose return address is
+ *   sprig_context_start.
  *
- * sprig_context_entry
- *   The function every makecontext() frame starts in. Its CFI marks the
- *   return address undefined, so unwinders (libunwind, libgcc, gdb) end a
- *   green thread's backtrace here instead of wandering into __start_context.
+ *   Why `ret` and not `jmp *saved_rip`: the call into this function pushed
+ *   a return-stack-buffer entry. Leaving with a jump keeps that entry, and
+ *   every later `ret` of the resumed thread (context_switch's caller, the
+ *   scheduler, the API function, ...) is then predicted from the entry
+ *   below the right one and mispredicts: measured at 18 ns of a 32 ns yield.
+ *   Leaving with `ret` pops it; between threads parked at the same call
+ *   site (every yield) the prediction is even right.
+ *
+ *   Why MXCSR and the x87 control word are reloaded only when they differ:
+ *   both are per thread natively, so each green thread keeps its own
+ *   (fesetround in one is not seen by another), but ldmxcsr and fldcw are
+ *   slow on several cores while threads almost always share one setting.
+ *   The values of `from` were just stored, so comparing them with those of
+ *   `to` is exact: when equal, the registers already hold what `to` saved.
+ *   MXCSR is compared whole, status flags included, as it is restored whole.
+ *
+ * sprig_context_start
+ *   Where a new context's first frame returns to: passes r12 and r13
+ *   (context_make puts the entry argument's halves there) to
+ *   sprig_green_thread_main. Its CFI marks the return address undefined, so
+ *   unwinders (libunwind, libgcc, gdb) end a green thread's backtrace here.
+ *
+ * sprig_context_entry_uc
+ *   The same for a makecontext() frame (SPRIG_SWITCH=ucontext), which brings
+ *   the two halves in edi and esi, with rsp 8 off the call alignment.
  */
 #include "context_offsets.h"
 
@@ -31,40 +52,62 @@
         .p2align 4
 sprig_context_switch:
         .cfi_startproc
-        movq    (%rsp), %rax                    /* return address of `from` */
-        movq    %rax, SPRIG_UC_RIP(%rdi)
-        leaq    8(%rsp), %rax                   /* rsp once that return is done */
-        movq    %rax, SPRIG_UC_RSP(%rdi)
-        movq    %rbx, SPRIG_UC_RBX(%rdi)
-        movq    %rbp, SPRIG_UC_RBP(%rdi)
-        movq    %r12, SPRIG_UC_R12(%rdi)
-        movq    %r13, SPRIG_UC_R13(%rdi)
-        movq    %r14, SPRIG_UC_R14(%rdi)
-        movq    %r15, SPRIG_UC_R15(%rdi)
-        stmxcsr SPRIG_UC_MXCSR(%rdi)
-        fnstcw  SPRIG_UC_FPU_CW(%rdi)
-
-        ldmxcsr SPRIG_UC_MXCSR(%rsi)
-        fldcw   SPRIG_UC_FPU_CW(%rsi)
-        movq    SPRIG_UC_RBX(%rsi), %rbx
-        movq    SPRIG_UC_RBP(%rsi), %rbp
-        movq    SPRIG_UC_R12(%rsi), %r12
-        movq    SPRIG_UC_R13(%rsi), %r13
-        movq    SPRIG_UC_R14(%rsi), %r14
-        movq    SPRIG_UC_R15(%rsi), %r15
-        movq    SPRIG_UC_RSP(%rsi), %rsp        /* now on the stack of `to` */
-        movq    SPRIG_UC_RIP(%rsi), %rax
-        movq    SPRIG_UC_RDI(%rsi), %rdi        /* makecontext arguments */
-        movq    SPRIG_UC_RSI(%rsi), %rsi        /* last: rsi was the base */
-        jmpq    *%rax
+        pushq   %rbp
+        pushq   %rbx
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp
+        stmxcsr SPRIG_FRAME_MXCSR(%rsp)
+        fnstcw  SPRIG_FRAME_X87_CW(%rsp)
+        movq    %rsp, (%rdi)                    /* `from` is parked from here on */
+        movl    SPRIG_FRAME_MXCSR(%rsp), %eax   /* what the registers hold now */
+        movzwl  SPRIG_FRAME_X87_CW(%rsp), %ecx
+        movq    %rsi, %rsp                      /* now on the stack of `to` */
+        cmpl    SPRIG_FRAME_MXCSR(%rsp), %eax
+        jne     .Lload_mxcsr
+.Lmxcsr_ready:
+        cmpw    SPRIG_FRAME_X87_CW(%rsp), %cx
+        jne     .Lload_x87_cw
+.Lx87_cw_ready:
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+        ret                                     /* into `to`, see above */
+.Lload_mxcsr:
+        ldmxcsr SPRIG_FRAME_MXCSR(%rsp)
+        jmp     .Lmxcsr_ready
+.Lload_x87_cw:
+        fldcw   SPRIG_FRAME_X87_CW(%rsp)
+        jmp     .Lx87_cw_ready
         .cfi_endproc
         .size   sprig_context_switch, .-sprig_context_switch
 
-        .globl  sprig_context_entry
-        .hidden sprig_context_entry
-        .type   sprig_context_entry, @function
+        .globl  sprig_context_start
+        .hidden sprig_context_start
+        .type   sprig_context_start, @function
         .p2align 4
-sprig_context_entry:
+sprig_context_start:
+        .cfi_startproc
+        .cfi_undefined rip                      /* the outermost frame */
+        xorl    %ebp, %ebp                      /* no caller frame either */
+        movl    %r12d, %edi                     /* entry argument, low half */
+        movl    %r13d, %esi                     /* entry argument, high half */
+        call    sprig_green_thread_main         /* rsp is 16-aligned here; never returns */
+        ud2
+        .cfi_endproc
+        .size   sprig_context_start, .-sprig_context_start
+
+        .globl  sprig_context_entry_uc
+        .hidden sprig_context_entry_uc
+        .type   sprig_context_entry_uc, @function
+        .p2align 4
+sprig_context_entry_uc:
         .cfi_startproc
         .cfi_undefined rip                      /* the outermost frame */
         xorl    %ebp, %ebp                      /* no caller frame either */
@@ -72,6 +115,6 @@ sprig_context_entry:
         call    sprig_green_thread_main         /* (lo, hi) in edi, esi; never returns */
         ud2
         .cfi_endproc
-        .size   sprig_context_entry, .-sprig_context_entry
+        .size   sprig_context_entry_uc, .-sprig_context_entry_uc
 
         .section .note.GNU-stack, "", @progbits

@@ -232,7 +232,9 @@ void append_wait(TextBuffer &out, const GreenThread &thread, const DumpIndex &in
 
 void append_stack(TextBuffer &out, const GreenThread &thread) {
   uintptr_t ips[kMaxBacktraceFrames];
-  int count = backtrace_ips(thread.context.uc, false, ips, kMaxBacktraceFrames);
+  ucontext_t snapshot;
+  context_snapshot(thread.context, &snapshot);
+  int count = backtrace_ips(snapshot, false, ips, kMaxBacktraceFrames);
   if (count <= 0) {
     out.append("          (no backtrace: libunwind.so.8 is not available)\n");
     return;

@@ -1,21 +1,46 @@
-// stack_pool.hpp - green-thread stacks: mmap'ed, lazily committed, guarded, pooled.
+// stack_pool.hpp - green-thread stacks: carved from large regions, lazily committed, guarded,
+// pooled.
 #pragma once
 
+#include "list.hpp"
+
 #include <cstddef>
+#include <cstdint>
 
 namespace sprig {
 
+struct StackRegion;
+
 struct Stack {
-  void *low = nullptr; // lowest usable byte, just above the guard page
-  size_t size = 0;     // usable bytes
+  void *low = nullptr;           // lowest usable byte, just above the guard page
+  size_t size = 0;               // usable bytes
+  StackRegion *region = nullptr; // carved from this region; nullptr: a mapping of its own
+  uint32_t slot = 0;             // the slot in `region`
   unsigned valgrind_id = 0;
 };
 
-// Stacks of the default size are kept for reuse, up to `pool_limit` of them;
-// beyond that they are unmapped. Each stack has one guard page below it:
-// MADV_GUARD_INSTALL where the kernel has it (Linux 6.13+; no extra memory
-// map, so no vm.max_map_count cost), mprotect(PROT_NONE) otherwise.
-// Memory is committed only where the thread touches it (MAP_NORESERVE).
+// Stacks of the default size are carved from regions: one mmap
+// (MAP_NORESERVE) of up to 64 slots, each a guard page and a stack. The
+// guard is madvise(MADV_GUARD_INSTALL) where the kernel has it (Linux 6.13+),
+// which adds no memory map; mprotect(PROT_NONE) otherwise. Memory is
+// committed only where a thread touches it.
+//
+// A released default-size stack is kept as it is (warm) for reuse, up to
+// `pool_limit` of them; beyond that its memory goes back to the kernel with
+// MADV_DONTNEED (cold) and its slot, guard included, waits in its region. A
+// region none of whose slots is in use is unmapped, unless it is the only
+// one with a free slot.
+//
+// Why regions: each stack its own mmap makes one memory map per stack until
+// the kernel merges neighbours, and every munmap between two live stacks
+// splits a merged map again. A million threads that end in any order other
+// than the one they started in then pass vm.max_map_count (65530 by
+// default), and munmap itself fails with ENOMEM. Regions keep the count at
+// one map per region at most, whatever the order (guards by madvise do not
+// split maps, MADV_DONTNEED does not either). Rejected: raising
+// vm.max_map_count (a system setting a library must not need).
+//
+// Stacks of other sizes are one mapping each and are never pooled.
 class StackPool {
 public:
   StackPool() = default;
@@ -31,8 +56,9 @@ public:
   int acquire(size_t size, Stack *stack);
   void release(const Stack &stack);
 
-  size_t pooled() const { return pooled_count_; }
-  size_t mapped() const { return mapped_count_; }
+  size_t pooled() const { return pooled_count_; }  // warm, waiting for reuse
+  size_t mapped() const { return mapped_count_; }  // in use or warm: holding memory
+  size_t regions() const { return region_count_; } // mappings of default-size stacks
   // Address space of the mapped stacks (usable bytes), now and at its peak.
   size_t mapped_bytes() const { return mapped_bytes_; }
   size_t peak_mapped_bytes() const { return peak_mapped_bytes_; }
@@ -46,14 +72,28 @@ public:
 private:
   struct FreeStack {
     FreeStack *next;
+    StackRegion *region;
+    uint32_t slot;
     unsigned valgrind_id;
   };
+  int carve(Stack *stack);
+  int new_region();
+  void return_to_region(const Stack &stack);
+  void unmap_region(StackRegion *region);
   int map_stack(size_t size, Stack *stack);
   void unmap_stack(const Stack &stack);
 
   size_t default_size_ = size_t{256} * 1024;
   size_t pool_limit_ = 1024;
-  FreeStack *free_list_ = nullptr; // kept in the top bytes of each pooled stack
+  uint32_t slots_per_region_ = 64;
+  FreeStack *free_list_ = nullptr; // kept in the top bytes of each warm stack
+  IntrusiveList<StackRegion> with_free_slots_;
+  size_t regions_with_free_slots_ = 0;
+  size_t region_count_ = 0;
+  StackRegion *all_regions_ = nullptr; // for the destructor
+  void note_mapped(size_t size);
+  void note_unmapped(size_t size);
+
   size_t pooled_count_ = 0;
   size_t mapped_count_ = 0;
   size_t mapped_bytes_ = 0;

@@ -37,7 +37,7 @@ int64_t coarse_now_ns() { return clock_now_ns(CLOCK_MONOTONIC_COARSE); }
 
 } // namespace
 
-thread_local Worker *t_worker = nullptr;
+thread_local constinit Worker *t_worker = nullptr;
 
 int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
                 const SpawnOptions &main_options) {
@@ -59,7 +59,8 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   auto *worker = new (memory) Worker();
   worker->stacks_.configure(config.stack_size, config.stack_pool_limit);
   context_select_switch(config.switch_kind);
-  context_init_os_thread(worker->scheduler_context_);
+  context_init_os_thread(worker->scheduler_context_, &worker->scheduler_uc_);
+  worker->errno_ = &errno; // per OS thread, and a worker never changes OS thread
   // Looked up, not linked: a C program has no C++ runtime, and the runtime
   // itself does not use one.
   if (void *symbol = dlsym(RTLD_DEFAULT, "__cxa_get_globals"); symbol != nullptr) {
@@ -114,8 +115,10 @@ GreenThread *Worker::new_record() {
 }
 
 void Worker::free_record(GreenThread *thread) {
-  transition(*thread, ThreadState::kFree);
-  keys_release(thread);
+  transition<ThreadState::kExited, ThreadState::kFree>(*thread);
+  if (thread->keys != nullptr) {
+    keys_release(thread);
+  }
   if (++thread->generation == 0) {
     thread->generation = 1;
   }
@@ -151,7 +154,11 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   }
   context_make(thread->context, thread->stack.low, thread->stack.size,
                reinterpret_cast<uintptr_t>(thread));
-  thread->id = g_next_thread_id.fetch_add(1, std::memory_order_relaxed);
+  if (next_thread_id_ == thread_id_limit_) { // a block of ids: no atomic per spawn
+    next_thread_id_ = g_next_thread_id.fetch_add(kThreadIdBlock, std::memory_order_relaxed);
+    thread_id_limit_ = next_thread_id_ + kThreadIdBlock;
+  }
+  thread->id = next_thread_id_++;
   thread->start = start;
   thread->argument = argument;
   thread->result = nullptr;
@@ -169,7 +176,7 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   thread->in_cancellation_point = false;
   thread->exiting = false;
   thread->name[0] = '\0';
-  if (options.name != nullptr) {
+  if (options.name != nullptr) [[unlikely]] {
     strncpy(thread->name, options.name, sizeof thread->name - 1);
     thread->name[sizeof thread->name - 1] = '\0';
   }
@@ -200,7 +207,7 @@ void Worker::scheduler_loop() {
       continue;
     }
     dispatch_budget_ = kDispatchBatch;
-    transition(*next, ThreadState::kRunning);
+    transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
     running_ = next;
     ++stats_.switches;
     if (observe::g_trace_switches) [[unlikely]] {
@@ -212,26 +219,26 @@ void Worker::scheduler_loop() {
 }
 
 void Worker::switch_away(GreenThread *self, bool self_is_done) {
-  self->saved_errno = errno;
-  if (exception_state_ != nullptr) {
-    self->saved_exception_state[0] = exception_state_[0];
-    self->saved_exception_state[1] = exception_state_[1];
-  }
   GreenThread *next = nullptr;
   if (dispatch_budget_ > 0) {
     --dispatch_budget_;
     next = run_queue_.pop_front();
   }
-  if (next == self) { // a lone yield: nobody else wants to run
-    transition(*self, ThreadState::kRunning);
-    return;
+  switch_to(self, next, self_is_done);
+}
+
+void Worker::switch_to(GreenThread *self, GreenThread *next, bool self_is_done) {
+  self->saved_errno = *errno_;
+  if (exception_state_ != nullptr) {
+    self->saved_exception_state[0] = exception_state_[0];
+    self->saved_exception_state[1] = exception_state_[1];
   }
   ++stats_.switches;
   if (observe::g_trace_switches) [[unlikely]] {
     observe::trace_switch(self, next, self_is_done);
   }
   if (next != nullptr) {
-    transition(*next, ThreadState::kRunning);
+    transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
     running_ = next;
     context_switch(self->context, next->context, self_is_done);
   } else {
@@ -240,7 +247,7 @@ void Worker::switch_away(GreenThread *self, bool self_is_done) {
   }
   // Resumed: whoever switched here has set running_ to self.
   after_switch();
-  errno = self->saved_errno;
+  *errno_ = self->saved_errno;
   if (exception_state_ != nullptr) {
     exception_state_[0] = self->saved_exception_state[0];
     exception_state_[1] = self->saved_exception_state[1];
@@ -278,12 +285,14 @@ void Worker::thread_main(GreenThread *thread) {
 
 void Worker::exit_running(void *result) {
   GreenThread *self = running_;
-  keys_run_destructors(self);
+  if (self->keys != nullptr) {
+    keys_run_destructors(self);
+  }
   self->result = result;
   if (self->is_main) {
     main_result_ = result;
   }
-  transition(*self, ThreadState::kExited);
+  transition<ThreadState::kRunning, ThreadState::kExited>(*self);
   --alive_;
   if (self->joiner != nullptr) {
     wake(self->joiner, 0);
@@ -312,7 +321,7 @@ int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
   ++self->park_serial;
   ++stats_.parks;
   ++stats_.parks_by_reason[static_cast<int>(reason)];
-  transition(*self, ThreadState::kParked);
+  transition<ThreadState::kRunning, ThreadState::kParked>(*self);
   switch_away(self, false);
   self->wait_reason = WaitReason::kNone;
   self->wait_object = nullptr;
@@ -332,13 +341,6 @@ void Worker::wake(GreenThread *thread, int result) {
   thread->wake_result = result;
   transition(*thread, ThreadState::kRunnable);
   run_queue_.push_back(thread);
-}
-
-void Worker::yield() {
-  GreenThread *self = running_;
-  transition(*self, ThreadState::kRunnable);
-  run_queue_.push_back(self);
-  switch_away(self, false);
 }
 
 void Worker::expire_timers(int64_t now_ns) {

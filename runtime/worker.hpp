@@ -16,6 +16,12 @@
 //   switch, and the reactor's system call is paid once per batch, not per
 //   switch.
 //
+//   What a switch touches, at 10,000+ threads where each is a cache miss:
+//   the first cache line of the two records (GreenThread keeps every field
+//   a switch uses there) and the top lines of the resumed stack, which the
+//   run queue prefetches one switch ahead (run_queue.hpp). The hot fields
+//   of the Worker itself come first in it.
+//
 // Invariants
 //   - A green thread runs only on the worker that created it (no migration:
 //     compilers cache TLS addresses, errno's among them, across calls).
@@ -33,6 +39,9 @@
 // Rejected alternatives
 //   - Always switching back to the scheduler between two green threads: two
 //     switches per yield instead of one.
+//   - A doubly linked run queue: each pop wrote the new front's `prev`, a
+//     store into a cold record (docs/design.md, "The switch", has the
+//     measurements of this and of the other choices of the switch path).
 //   - A uv_timer_t per sleeping thread: every thread record would own a libuv
 //     handle whose close is asynchronous, which makes pooling records (and
 //     spawn+join at tens of nanoseconds) impossible. One timerfd, re-armed to
@@ -46,6 +55,7 @@
 #include "green_thread.hpp"
 #include "list.hpp"
 #include "reactor.hpp"
+#include "run_queue.hpp"
 #include "stack_pool.hpp"
 #include "timer_heap.hpp"
 #include "vector.hpp"
@@ -73,8 +83,10 @@ struct WorkerStats {
 class Worker;
 
 // The worker of the calling OS thread (initial-exec TLS: one load).
+// constinit: without it every use outside worker.cpp first tests for a TLS
+// init function (a GOT load and a branch on every Worker::current()).
 // NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to nullptr
-extern thread_local Worker *t_worker;
+extern thread_local constinit Worker *t_worker;
 
 class Worker {
 public:
@@ -125,8 +137,25 @@ public:
   // Makes a parked thread runnable with `result`; a no-op for any other
   // state. Takes it off its wait queue and out of the timer heap.
   void wake(GreenThread *thread, int result);
-  // Puts the running thread at the back of the run queue.
-  void yield();
+  // Puts the running thread at the back of the run queue. Inline: the body
+  // of sprig_yield and pthread_yield.
+  void yield() {
+    GreenThread *self = running_;
+    if (dispatch_budget_ > 0) [[likely]] {
+      --dispatch_budget_;
+      GreenThread *next = run_queue_.pop_front();
+      if (next == nullptr) {
+        return; // a lone yield: nobody else wants to run
+      }
+      transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
+      run_queue_.push_back(self);
+      switch_to(self, next, false);
+    } else {
+      transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
+      run_queue_.push_back(self);
+      switch_to(self, nullptr, false); // the batch is over: the scheduler polls
+    }
+  }
 
   // Runs `call(argument)` on the scheduler context, then resumes the caller:
   // for work that must enter libuv. The call must not park.
@@ -155,6 +184,7 @@ public:
 
 private:
   static constexpr int kDispatchBatch = 512;
+  static constexpr uint64_t kThreadIdBlock = 1024;
 
   Worker() = default;
   int init();
@@ -163,21 +193,26 @@ private:
   // Leaves the running thread (already parked, runnable or exited) for the
   // next runnable thread or the scheduler.
   void switch_away(GreenThread *self, bool self_is_done);
+  // Leaves `self` for `next`, a thread just taken off the run queue, or for
+  // the scheduler when `next` is nullptr; returns when `self` runs again.
+  void switch_to(GreenThread *self, GreenThread *next, bool self_is_done);
   // Work owed after any switch, run by whoever was resumed.
   void after_switch();
   GreenThread *new_record();
   void free_record(GreenThread *thread);
   void release_exited(GreenThread *thread);
 
-  Context scheduler_context_{};
+  // Hot: read or written on every switch.
   GreenThread *running_ = nullptr;
+  int *errno_ = nullptr; // this OS thread's errno, looked up once
+  int dispatch_budget_ = 0;
   GreenThread *exited_ = nullptr; // stack to release after the next switch
   // This OS thread's __cxa_eh_globals, when the program has a C++ runtime:
   // saved and restored per green thread like errno, so an exception caught
   // in one green thread is not seen, or freed, by another.
   void **exception_state_ = nullptr;
   void *main_result_ = nullptr; // what the first thread returned
-  IntrusiveList<GreenThread, RunLink> run_queue_;
+  RunQueue run_queue_;
   IntrusiveList<GreenThread, RunLink> free_records_;
   Vector<GreenThread *> slots_;
   TimerHeap timers_;
@@ -185,8 +220,10 @@ private:
   Reactor reactor_;
   WorkerStats stats_;
   size_t alive_ = 0; // threads not yet exited
-  int dispatch_budget_ = 0;
-  uint64_t next_thread_id_ = 1;
+  Context scheduler_context_{};
+  ucontext_t scheduler_uc_{};   // the scheduler's registers under SPRIG_SWITCH=ucontext
+  uint64_t next_thread_id_ = 0; // ids are taken from the process in blocks
+  uint64_t thread_id_limit_ = 0;
 };
 
 } // namespace sprig

@@ -56,7 +56,18 @@ inline bool ready_now(int fd, short events) {
 
 // Reads: `call(dontwait)` makes the real call once; with dontwait it must add
 // MSG_DONTWAIT (a socket sprig did not create keeps its own flags).
-template <typename Call> long blocking_input(int fd, bool call_nonblocking, Call call) {
+//
+// `requested` (0: unknown) is how many bytes the call asks for. A read of a
+// stream that returns fewer leaves the stream empty, so the next blocking
+// read of it waits for readiness before it tries: a thread-per-connection
+// server reads again right after answering, before the peer can have sent
+// more, and trying first would cost a read that fails with EAGAIN on every
+// request (measured: 2.1 reads per echoed message instead of 1.1 at 10,000
+// connections). Waiting first costs nothing when the guess is wrong: the
+// reactor's epoll is level-triggered, so data that came meanwhile makes the
+// fd ready at the next poll.
+template <typename Call>
+long blocking_input(int fd, bool call_nonblocking, Call call, size_t requested = 0) {
   if (fd < 0) {
     return result_of(call(false));
   }
@@ -66,8 +77,22 @@ template <typename Call> long blocking_input(int fd, bool call_nonblocking, Call
   case FdMode::kOwned:
   case FdMode::kForeignSocket: {
     bool dontwait = info.mode == FdMode::kForeignSocket;
-    return retry_when_ready(fd, nonblocking, kFdReadable, deadline_after(info.receive_timeout_ns),
-                            [&] { return result_of(call(dontwait)); });
+    Deadline deadline = deadline_after(info.receive_timeout_ns);
+    if (info.drained && !nonblocking) {
+      int ready = Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline);
+      if (ready == -ETIMEDOUT) {
+        return -EAGAIN; // SO_RCVTIMEO passed, as natively
+      }
+      if (ready < 0) {
+        return ready;
+      }
+    }
+    long rc = retry_when_ready(fd, nonblocking, kFdReadable, deadline,
+                               [&] { return result_of(call(dontwait)); });
+    if (info.stream && requested > 0) {
+      fd_info(fd).drained = rc > 0 && static_cast<size_t>(rc) < requested;
+    }
+    return rc;
   }
   case FdMode::kForeignStream:
     if (!nonblocking && !ready_now(fd, POLLIN)) {

@@ -32,6 +32,10 @@ struct FdInfo {
   bool local = false;             // AF_UNIX: a send timeout restarts whenever data moves
   int64_t receive_timeout_ns = 0; // SO_RCVTIMEO, 0 = none
   int64_t send_timeout_ns = 0;    // SO_SNDTIMEO, 0 = none
+  // The last read of this stream returned less than it asked for: the
+  // stream was empty after it, so the next blocking read waits for
+  // readiness first instead of trying (see blocking_input).
+  bool drained = false;
 };
 
 // The entry for fd, classified on first use. fd must be >= 0.

@@ -111,12 +111,18 @@ long send_call(int fd, const iovec *iov, int count, bool dontwait, void *context
 // A runtime result (count or -errno) as libc returns it.
 ssize_t finish(long rc) { return set_errno_result<ssize_t>(rc); }
 
+// A peek leaves the data where it is: it says nothing of what a read leaves.
+size_t draining_length(size_t len, int flags) { return (flags & MSG_PEEK) != 0 ? 0 : len; }
+
 } // namespace
 
 ssize_t read(int fd, void *buf, size_t len) {
-  return finish(blocking_input(fd, false, [&](bool dontwait) {
-    return dontwait ? real::recv(fd, buf, len, MSG_DONTWAIT) : real::read(fd, buf, len);
-  }));
+  return finish(blocking_input(
+      fd, false,
+      [&](bool dontwait) {
+        return dontwait ? real::recv(fd, buf, len, MSG_DONTWAIT) : real::read(fd, buf, len);
+      },
+      len));
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
@@ -132,9 +138,12 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags) {
-  return finish(blocking_input(fd, (flags & MSG_DONTWAIT) != 0, [&](bool dontwait) {
-    return real::recv(fd, buf, len, flags | (dontwait ? MSG_DONTWAIT : 0));
-  }));
+  return finish(blocking_input(
+      fd, (flags & MSG_DONTWAIT) != 0,
+      [&](bool dontwait) {
+        return real::recv(fd, buf, len, flags | (dontwait ? MSG_DONTWAIT : 0));
+      },
+      draining_length(len, flags)));
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,

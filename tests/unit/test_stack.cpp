@@ -4,10 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <alloca.h>
 #include <csignal>
 #include <cstring>
 #include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -37,6 +39,18 @@ __attribute__((noinline)) int use_stack(size_t bytes) {
 }
 
 bool exited_cleanly(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+// The number of memory maps of this process (lines of /proc/self/maps).
+long memory_maps() {
+  FILE *maps = fopen("/proc/self/maps", "r");
+  REQUIRE(maps != nullptr);
+  long lines = 0;
+  for (int c = fgetc(maps); c != EOF; c = fgetc(maps)) {
+    lines += c == '\n';
+  }
+  fclose(maps);
+  return lines;
+}
 
 } // namespace
 
@@ -69,6 +83,55 @@ TEST_CASE("stack pool: default-size stacks are reused, up to the pool limit") {
   touch_ends(again);
   pool.release(again);
   CHECK(pool.pooled() == 2);
+}
+
+// One mmap per stack would merge into few maps while the stacks are taken
+// and split into one map per live stack when every other one is unmapped:
+// a million threads ending out of order then pass vm.max_map_count.
+TEST_CASE("stack pool: stacks released out of order keep the number of memory maps bounded") {
+  constexpr int kStacks = 300;
+  sprig::StackPool pool;
+  pool.configure(64 * kKiB, 0); // nothing kept warm: every release gives memory back
+  std::vector<sprig::Stack> stacks(kStacks);
+  for (sprig::Stack &stack : stacks) {
+    REQUIRE(pool.acquire(0, &stack) == 0);
+    touch_ends(stack);
+  }
+  long maps_before = memory_maps();
+  long most_maps = maps_before;
+  for (int parity : {0, 1}) { // every other stack first: the worst order for per-stack maps
+    for (int i = parity; i < kStacks; i += 2) {
+      pool.release(stacks[static_cast<size_t>(i)]);
+      if (i % 16 == parity) {
+        most_maps = std::max(most_maps, memory_maps());
+      }
+    }
+  }
+  CAPTURE(maps_before);
+  CHECK(most_maps - maps_before <= 16); // one map per stack would add about 150
+  CHECK(pool.mapped() == 0);
+  CHECK(pool.regions() <= 1); // empty regions are unmapped, one is kept as a spare
+}
+
+TEST_CASE("stack pool: a stack given back to the kernel comes back zeroed, its guard kept") {
+  sprig::StackPool pool;
+  pool.configure(64 * kKiB, 0);
+  sprig::Stack first;
+  REQUIRE(pool.acquire(0, &first) == 0);
+  static_cast<volatile char *>(first.low)[100] = 42;
+  pool.release(first); // beyond the (empty) pool: memory returned, slot kept
+  CHECK(pool.mapped() == 0);
+  sprig::Stack again;
+  REQUIRE(pool.acquire(0, &again) == 0);
+  CHECK(again.low == first.low); // the same slot of the same region
+  CHECK(static_cast<volatile char *>(again.low)[100] == 0);
+  int status = status_of_child([&] {
+    static_cast<volatile char *>(again.low)[-1] = 1;
+    return 0;
+  });
+  CHECK(WIFSIGNALED(status));
+  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV));
+  pool.release(again);
 }
 
 TEST_CASE("stack pool: other sizes are rounded to pages and never pooled") {
