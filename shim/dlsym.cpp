@@ -14,16 +14,24 @@
 // relative to the object of the return address glibc finds on the stack,
 // which must stay the caller's. Lookups made by libsprig.so itself (the
 // resolution of sprig::real::*) are never changed.
+#include "real.hpp"
+
 #include <atomic>
 #include <cstring>
 #include <dlfcn.h>
 
 namespace {
 
-// Every row of hooks.def, by name.
-const char *const kInterposed[] = {
+// Every row of hooks.def: its name, and where sprig's own pointer to the
+// next definition (sprig::real::name) lives.
+struct Interposed {
+  const char *name;
+  void *const *next;
+};
+const Interposed kInterposed[] = {
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
-#define SPRIG_HOOK(ret, name, params, args) #name,
+#define SPRIG_HOOK(ret, name, params, args)                                                        \
+  {#name, reinterpret_cast<void *const *>(&sprig::real::name)},
 #define SPRIG_HOOK_CUSTOM SPRIG_HOOK
 #include "hooks.def"
 #undef SPRIG_HOOK
@@ -31,13 +39,25 @@ const char *const kInterposed[] = {
     // NOLINTEND(bugprone-macro-parentheses)
 };
 
-bool is_interposed(const char *name) {
-  for (const char *listed : kInterposed) {
-    if (strcmp(listed, name) == 0) {
-      return true;
+const Interposed *interposed(const char *name) {
+  for (const Interposed &listed : kInterposed) {
+    if (strcmp(listed.name, name) == 0) {
+      return &listed;
     }
   }
-  return false;
+  return nullptr;
+}
+
+// True when sprig's own next definition of the name is libc's, i.e. no other
+// preloaded library (libfaketime, a user's wrapper) sits between libsprig.so
+// and libc for it. When one does, its own dlsym(RTLD_NEXT) lookups must get
+// what they would natively: handing it sprig's export would loop (sprig's
+// export calls that library, which would call sprig's export again).
+bool next_is_libc(const Interposed &listed, void *libc_dlsym) {
+  Dl_info next{};
+  Dl_info libc{};
+  return *listed.next != nullptr && dladdr(*listed.next, &next) != 0 &&
+         dladdr(libc_dlsym, &libc) != 0 && next.dli_fbase == libc.dli_fbase;
 }
 
 using DlsymFunction = void *(*)(void *, const char *);
@@ -69,7 +89,8 @@ __attribute__((visibility("hidden"))) void sprig_dlsym_resolve() {
 // For dlsym(RTLD_NEXT, name) called from `caller`: sprig's export of `name`,
 // or nullptr to let libc answer.
 __attribute__((visibility("hidden"))) void *sprig_dlsym_next(const char *name, void *caller) {
-  if (name == nullptr || !is_interposed(name)) {
+  const Interposed *listed = name == nullptr ? nullptr : interposed(name);
+  if (listed == nullptr) {
     return nullptr;
   }
   Dl_info info{};
@@ -91,8 +112,12 @@ __attribute__((visibility("hidden"))) void *sprig_dlsym_next(const char *name, v
   if (sprig_libc_dlsym.load(std::memory_order_acquire) == nullptr) {
     sprig_dlsym_resolve();
   }
+  DlsymFunction libc_dlsym = sprig_libc_dlsym.load(std::memory_order_acquire);
+  if (!next_is_libc(*listed, reinterpret_cast<void *>(libc_dlsym))) {
+    return nullptr;
+  }
   // Searches libsprig.so first: its export, while hooks.def lists the name.
-  return sprig_libc_dlsym.load(std::memory_order_acquire)(own, name);
+  return libc_dlsym(own, name);
 }
 
 } // extern "C"

@@ -157,3 +157,22 @@ def test_popen_reads_block_the_worker(binary_of, preload, results, run):
         assert nocompare_number(run_result.stdout, "ticks during system") >= 10, report
         assert nocompare_number(run_result.stdout, "ticks during waitpid") >= 10, report
     record["as_documented"] = True
+
+
+def test_another_preloaded_wrapper_of_an_interposed_call(binary_of, preload, results, run, tmp_path):
+    """sprig(7), "Other preloaded libraries that wrap the same calls": a wrapper of usleep preloaded after
+    libsprig.so (as `sprig` orders an existing LD_PRELOAD) sees the call made before main, and its
+    dlsym(RTLD_NEXT) reaches libc as natively, with no loop through sprig; main's call, on a green thread,
+    is sprig's and does not reach the wrapper. Natively the wrapper sees both."""
+    record = results["hard_preload_wrapper.c"] = {
+        "equal": None, "divergence": "Other preloaded libraries that wrap the same calls", "as_documented": False}
+    wrapper = build_library("wrap_usleep.c", tmp_path)
+    binary = binary_of("hard_preload_wrapper.c")
+    native = run(binary, preload=str(wrapper))
+    sprig = run(binary, preload=f"{preload}:{wrapper}")
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0 and sprig.status == 0, report
+    before = "calls the wrapper saw before main: 1"
+    assert native.stdout.splitlines() == [before, "calls the wrapper saw after main's usleep: 2"], report
+    assert sprig.stdout.splitlines() == [before, "calls the wrapper saw after main's usleep: 1"], report
+    record["as_documented"] = True
