@@ -38,6 +38,7 @@
 #include "cancel.hpp"
 #include "real.hpp"
 #include "shim.hpp"
+#include "sys.hpp"
 #include "worker.hpp"
 
 #include <csetjmp>
@@ -123,7 +124,8 @@ _Unwind_Reason_Code stop_at_cleanup_buffer(int /*version*/, _Unwind_Action actio
 // A catch (...) that ended without rethrowing the unwind: glibc's words and fate.
 void exit_unwind_swallowed(_Unwind_Reason_Code /*reason*/, _Unwind_Exception * /*exception*/) {
   static const char kMessage[] = "FATAL: exception not rethrown\n";
-  if (write(STDERR_FILENO, kMessage, sizeof kMessage - 1) < 0) {
+  // The raw system call: libsprig.so's own write export could park.
+  if (sys::write(STDERR_FILENO, kMessage, sizeof kMessage - 1) < 0) {
     abort();
   }
   abort();
