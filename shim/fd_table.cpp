@@ -4,6 +4,7 @@
 #include "real.hpp"
 #include "sys.hpp"
 #include "vector.hpp"
+#include "worker.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -88,6 +89,11 @@ void fd_forget(int fd) {
   if (fd >= 0 && static_cast<size_t>(fd) < g_table.size()) {
     g_table[static_cast<size_t>(fd)] = FdInfo{};
   }
+}
+
+void fd_renew(int fd) {
+  Worker::current()->reactor().forget_fd(fd);
+  fd_forget(fd);
 }
 
 void fd_copy(int from, int to) {

@@ -46,6 +46,14 @@ void fd_adopt(int fd, bool program_nonblocking, bool stream, bool local,
               const FdInfo *like = nullptr);
 // Forgets fd (it was closed).
 void fd_forget(int fd);
+// A number the kernel has just handed out (socket, accept, dup, pipe...): it
+// was free, so whatever sprig still remembers under it belonged to an fd
+// closed behind sprig's back (a raw syscall(SYS_close), as libuv linked into
+// the program closes its fds, or fclose). Drops the reactor's watcher, or a
+// wait on the new fd would go to the dead one's (its epoll proxy, or an epoll
+// registration the kernel already removed) and never wake, and the table's
+// entry. Costs nothing when there is none.
+void fd_renew(int fd);
 // dup: the new fd shares the old one's file description, so its view.
 void fd_copy(int from, int to);
 

@@ -9,38 +9,27 @@
 #define SPRIG_EXPORT __attribute__((visibility("default")))
 
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
-#define SPRIG_HOOK(ret, name, params, args)                                                        \
+// One body for both kinds of row; `enter` runs first on a green thread (a
+// cancellation point's guard, or nothing).
+#define SPRIG_EXPORT_HOOK(ret, name, params, args, enter)                                          \
   extern "C" SPRIG_EXPORT ret name params {                                                        \
     if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {             \
-      if (sprig::observe::g_count_calls) [[unlikely]] {                                            \
-        sprig::shim::CallCounter counter(self, sprig::shim::kCall_##name);                         \
-        return sprig::shim::name args;                                                             \
-      }                                                                                            \
-      return sprig::shim::name args;                                                               \
+      enter;                                                                                       \
+      return sprig::shim::counted_call(self, sprig::shim::kCall_##name,                            \
+                                       [=] { return sprig::shim::name args; });                    \
     }                                                                                              \
     if (sprig::real::name == nullptr) { /* called before libsprig.so's constructor */              \
       sprig::real::resolve_all();                                                                  \
     }                                                                                              \
     return sprig::real::name args;                                                                 \
   }
+#define SPRIG_HOOK(ret, name, params, args) SPRIG_EXPORT_HOOK(ret, name, params, args, (void)0)
 #define SPRIG_HOOK_CANCEL(ret, name, params, args)                                                 \
-  extern "C" SPRIG_EXPORT ret name params {                                                        \
-    if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {             \
-      sprig::shim::CancellationPoint point(self);                                                  \
-      if (sprig::observe::g_count_calls) [[unlikely]] {                                            \
-        sprig::shim::CallCounter counter(self, sprig::shim::kCall_##name);                         \
-        return sprig::shim::name args;                                                             \
-      }                                                                                            \
-      return sprig::shim::name args;                                                               \
-    }                                                                                              \
-    if (sprig::real::name == nullptr) {                                                            \
-      sprig::real::resolve_all();                                                                  \
-    }                                                                                              \
-    return sprig::real::name args;                                                                 \
-  }
+  SPRIG_EXPORT_HOOK(ret, name, params, args, sprig::shim::CancellationPoint point(self))
 #define SPRIG_HOOK_CUSTOM(ret, name, params, args)
 #include "hooks.def"
 #undef SPRIG_HOOK
 #undef SPRIG_HOOK_CANCEL
 #undef SPRIG_HOOK_CUSTOM
+#undef SPRIG_EXPORT_HOOK
 // NOLINTEND(bugprone-macro-parentheses)

@@ -23,20 +23,12 @@ bool is_stream_type(int type) { return (type & 0xf) == SOCK_STREAM; }
 
 int finish(long rc) { return set_errno_result(static_cast<int>(rc)); }
 
-// A number the kernel has just handed out was free, so whatever the reactor
-// still watches under it belonged to an fd closed behind sprig's back (by a
-// raw syscall(SYS_close), as libuv linked into the program closes its fds).
-// Drop that watcher, or a wait on the new fd would go to the dead one's
-// (its epoll proxy, or an epoll registration the kernel already removed)
-// and never wake. Costs nothing when there is none.
-void forget_stale_watcher(int fd) { Worker::current()->reactor().forget_fd(fd); }
-
 } // namespace
 
 int socket(int domain, int type, int protocol) {
   int fd = real::socket(domain, type | SOCK_NONBLOCK, protocol);
   if (fd >= 0) {
-    forget_stale_watcher(fd);
+    fd_renew(fd);
     fd_adopt(fd, (type & SOCK_NONBLOCK) != 0, is_stream_type(type), domain == AF_UNIX);
   }
   return fd;
@@ -45,8 +37,8 @@ int socket(int domain, int type, int protocol) {
 int socketpair(int domain, int type, int protocol, int sv[2]) {
   int rc = real::socketpair(domain, type | SOCK_NONBLOCK, protocol, sv);
   if (rc == 0) {
-    forget_stale_watcher(sv[0]);
-    forget_stale_watcher(sv[1]);
+    fd_renew(sv[0]);
+    fd_renew(sv[1]);
     fd_adopt(sv[0], (type & SOCK_NONBLOCK) != 0, is_stream_type(type), domain == AF_UNIX);
     fd_adopt(sv[1], (type & SOCK_NONBLOCK) != 0, is_stream_type(type), domain == AF_UNIX);
   }
@@ -70,7 +62,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
     return result_of(real::accept4(fd, addr, addrlen, flags | SOCK_NONBLOCK));
   });
   if (client >= 0) {
-    forget_stale_watcher(static_cast<int>(client));
+    fd_renew(static_cast<int>(client));
     fd_adopt(static_cast<int>(client), (flags & SOCK_NONBLOCK) != 0, listener.stream,
              listener.local, &listener);
   }
@@ -144,7 +136,7 @@ int close(int fd) {
 int dup(int fd) {
   int copy = real::dup(fd);
   if (copy >= 0) {
-    forget_stale_watcher(copy);
+    fd_renew(copy);
     fd_copy(fd, copy);
   }
   return copy;
@@ -221,7 +213,7 @@ int fcntl_green(int fd, int command, unsigned long argument) {
   case F_DUPFD_CLOEXEC: {
     int copy = real::fcntl(fd, command, argument);
     if (copy >= 0) {
-      forget_stale_watcher(copy);
+      fd_renew(copy);
       fd_copy(fd, copy);
     }
     return copy;
@@ -261,11 +253,9 @@ extern "C" __attribute__((visibility("default"))) int fcntl(int fd, int command,
   unsigned long argument = va_arg(arguments, unsigned long);
   va_end(arguments);
   if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
-    if (sprig::observe::g_count_calls) [[unlikely]] {
-      sprig::shim::CallCounter counter(self, sprig::shim::kCall_fcntl);
+    return sprig::shim::counted_call(self, sprig::shim::kCall_fcntl, [=] {
       return sprig::shim::fcntl_green(fd, command, argument);
-    }
-    return sprig::shim::fcntl_green(fd, command, argument);
+    });
   }
   if (sprig::real::fcntl == nullptr) {
     sprig::real::resolve_all();
@@ -295,11 +285,9 @@ extern "C" __attribute__((visibility("default"))) int ioctl(int fd, unsigned lon
   unsigned long argument = va_arg(arguments, unsigned long);
   va_end(arguments);
   if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
-    if (sprig::observe::g_count_calls) [[unlikely]] {
-      sprig::shim::CallCounter counter(self, sprig::shim::kCall_ioctl);
+    return sprig::shim::counted_call(self, sprig::shim::kCall_ioctl, [=] {
       return sprig::shim::ioctl_green(fd, request, argument);
-    }
-    return sprig::shim::ioctl_green(fd, request, argument);
+    });
   }
   if (sprig::real::ioctl == nullptr) {
     sprig::real::resolve_all();

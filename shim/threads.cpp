@@ -133,11 +133,9 @@ extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t __t
                                                                    void **__thread_return) {
   if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
     sprig::shim::CancellationPoint point(self);
-    if (sprig::observe::g_count_calls) [[unlikely]] {
-      sprig::shim::CallCounter counter(self, sprig::shim::kCall_pthread_join);
+    return sprig::shim::counted_call(self, sprig::shim::kCall_pthread_join, [=] {
       return sprig::shim::pthread_join(__th, __thread_return);
-    }
-    return sprig::shim::pthread_join(__th, __thread_return);
+    });
   }
   if (sprig::Worker *worker = sprig::Worker::current();
       worker != nullptr && worker->find(sprig::shim::to_handle(__th)) != nullptr) {
