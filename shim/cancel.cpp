@@ -141,8 +141,5 @@ extern "C" int sprig_exported_pthread_yield() {
     Worker::current()->yield();
     return 0;
   }
-  if (sprig::real::pthread_yield == nullptr) {
-    sprig::real::resolve_all();
-  }
-  return sprig::real::pthread_yield();
+  return sprig::real::resolved(sprig::real::pthread_yield)();
 }

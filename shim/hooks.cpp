@@ -18,10 +18,7 @@
       return sprig::shim::counted_call(self, sprig::shim::kCall_##name,                            \
                                        [=] { return sprig::shim::name args; });                    \
     }                                                                                              \
-    if (sprig::real::name == nullptr) { /* called before libsprig.so's constructor */              \
-      sprig::real::resolve_all();                                                                  \
-    }                                                                                              \
-    return sprig::real::name args;                                                                 \
+    return sprig::real::resolved(sprig::real::name) args;                                          \
   }
 #define SPRIG_HOOK(ret, name, params, args) SPRIG_EXPORT_HOOK(ret, name, params, args, (void)0)
 #define SPRIG_HOOK_CANCEL(ret, name, params, args)                                                 \

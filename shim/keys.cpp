@@ -72,9 +72,7 @@ void release_os_thread_values(void *holder) {
 }
 
 bool register_release(GreenThread *values) {
-  if (real::pthread_key_create == nullptr) { // called before libsprig.so's constructor
-    real::resolve_all();
-  }
+  real::resolved(real::pthread_key_create); // before libsprig.so's constructor: resolve now
   unsigned key = g_release_key.load(std::memory_order_acquire);
   if (key == kNoKey) {
     pthread_key_t made = 0;

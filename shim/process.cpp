@@ -132,9 +132,6 @@ extern "C" __attribute__((visibility("default"))) void exit(int status) {
                                                         sprig::WaitReason::kNone, nullptr,
                                                         sprig::kNoDeadline);
   }
-  if (sprig::real::exit == nullptr) {
-    sprig::real::resolve_all();
-  }
-  sprig::real::exit(status);
+  sprig::real::resolved(sprig::real::exit)(status);
   __builtin_unreachable();
 }

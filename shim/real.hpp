@@ -17,4 +17,13 @@ namespace sprig::real {
 // Runs as an early constructor of libsprig.so; safe to call again.
 void resolve_all();
 
+// The real function `pointer` holds, resolving every pointer first when the
+// call comes before libsprig.so's constructor ran.
+template <typename Function> Function resolved(Function &pointer) {
+  if (pointer == nullptr) [[unlikely]] {
+    resolve_all();
+  }
+  return pointer;
+}
+
 } // namespace sprig::real

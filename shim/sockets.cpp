@@ -257,10 +257,7 @@ extern "C" __attribute__((visibility("default"))) int fcntl(int fd, int command,
       return sprig::shim::fcntl_green(fd, command, argument);
     });
   }
-  if (sprig::real::fcntl == nullptr) {
-    sprig::real::resolve_all();
-  }
-  return sprig::real::fcntl(fd, command, argument);
+  return sprig::real::resolved(sprig::real::fcntl)(fd, command, argument);
 }
 
 // fcntl64: what programs built with _FILE_OFFSET_BITS=64 or _TIME_BITS=64
@@ -289,8 +286,5 @@ extern "C" __attribute__((visibility("default"))) int ioctl(int fd, unsigned lon
       return sprig::shim::ioctl_green(fd, request, argument);
     });
   }
-  if (sprig::real::ioctl == nullptr) {
-    sprig::real::resolve_all();
-  }
-  return sprig::real::ioctl(fd, request, argument);
+  return sprig::real::resolved(sprig::real::ioctl)(fd, request, argument);
 }

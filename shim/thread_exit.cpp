@@ -196,10 +196,7 @@ extern "C" __attribute__((visibility("default"))) void pthread_exit(void *retval
   if (GreenThread *self = Worker::current_thread(); self != nullptr) {
     sprig::shim::exit_green_thread(self, retval);
   }
-  if (sprig::real::pthread_exit == nullptr) {
-    sprig::real::resolve_all();
-  }
-  sprig::real::pthread_exit(retval);
+  sprig::real::resolved(sprig::real::pthread_exit)(retval);
   __builtin_unreachable();
 }
 
@@ -212,9 +209,6 @@ __pthread_unwind_next(__pthread_unwind_buf_t *__buf) {
     self->cleanup_buffers = sprig::shim::previous_of(__buf);
     sprig::shim::unwind_and_exit(self);
   }
-  if (sprig::real::__pthread_unwind_next == nullptr) {
-    sprig::real::resolve_all();
-  }
-  sprig::real::__pthread_unwind_next(__buf);
+  sprig::real::resolved(sprig::real::__pthread_unwind_next)(__buf);
   __builtin_unreachable();
 }

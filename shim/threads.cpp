@@ -144,8 +144,5 @@ extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t __t
     }
     return 0;
   }
-  if (sprig::real::pthread_join == nullptr) {
-    sprig::real::resolve_all();
-  }
-  return sprig::real::pthread_join(__th, __thread_return);
+  return sprig::real::resolved(sprig::real::pthread_join)(__th, __thread_return);
 }
