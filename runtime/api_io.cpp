@@ -35,12 +35,14 @@ int begin_io(int fd, int64_t timeout_ns, Timeout *timeout) {
   return make_nonblocking(fd);
 }
 
-// Parks until fd is ready for `events` or the deadline; 0 when ready.
+// Parks until fd is ready for `events` or the deadline; 0 when ready. The
+// caller has just been told EAGAIN or EINPROGRESS.
 int await(int fd, int events, const Timeout &timeout) {
   if (timeout.try_only) {
     return -ETIMEDOUT;
   }
-  int rc = Worker::current()->reactor().wait_fd(fd, events, timeout.deadline);
+  int rc = Worker::current()->reactor().wait_fd(fd, events, timeout.deadline,
+                                                sprig::Readiness::kNotReady);
   return rc > 0 ? 0 : rc;
 }
 
@@ -82,7 +84,8 @@ int sprig_wait_fd(int fd, int events, int64_t timeout_ns) {
     return ((probe.revents & POLLIN) != 0 ? SPRIG_READABLE : 0) |
            ((probe.revents & POLLOUT) != 0 ? SPRIG_WRITABLE : 0);
   }
-  return Worker::current()->reactor().wait_fd(fd, events, timeout.deadline);
+  return Worker::current()->reactor().wait_fd(fd, events, timeout.deadline,
+                                              sprig::Readiness::kUnknown);
 }
 
 int sprig_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int64_t timeout_ns) {
@@ -95,7 +98,10 @@ int sprig_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int64_t time
     if (client >= 0) {
       return static_cast<int>(client);
     }
-    if (!would_block(static_cast<int>(-client)) && client != -EINTR) {
+    if (client == -EINTR) {
+      continue;
+    }
+    if (!would_block(static_cast<int>(-client))) {
       return static_cast<int>(client);
     }
     if (int rc = await(fd, SPRIG_READABLE, timeout); rc != 0) {
@@ -135,7 +141,10 @@ ssize_t sprig_read(int fd, void *buf, size_t len, int64_t timeout_ns) {
     if (got >= 0) {
       return got;
     }
-    if (!would_block(static_cast<int>(-got)) && got != -EINTR) {
+    if (got == -EINTR) {
+      continue;
+    }
+    if (!would_block(static_cast<int>(-got))) {
       return got;
     }
     if (int rc = await(fd, SPRIG_READABLE, timeout); rc != 0) {

@@ -109,21 +109,6 @@ void remove_stale_sockets(const char *directory) {
   closedir(listing);
 }
 
-// Moves fd far above the numbers a program uses (its lowest free ones).
-int move_high(int fd) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < 64) {
-    return fd;
-  }
-  rlim_t top = limit.rlim_cur < 4096 ? limit.rlim_cur : 4096;
-  long high = sys::fcntl(fd, F_DUPFD_CLOEXEC, static_cast<long>(top - top / 4));
-  if (high < 0) {
-    return fd;
-  }
-  sys::close(fd);
-  return static_cast<int>(high);
-}
-
 void free_handle(uv_handle_t *handle) { free(handle); }
 
 void forget_client(Client *client) {
@@ -256,7 +241,7 @@ void control_open(Reactor &reactor) {
     return;
   }
   sys::call(SYS_chmod, address.sun_path, 0600);
-  int high = move_high(static_cast<int>(fd));
+  int high = move_fd_high(static_cast<int>(fd));
   auto *listener = static_cast<uv_pipe_t *>(malloc(sizeof(uv_pipe_t)));
   if (listener == nullptr || uv_pipe_init(reactor.loop(), listener, 0) != 0) {
     free(listener);
@@ -269,7 +254,7 @@ void control_open(Reactor &reactor) {
   // the program's: it goes high too, and the program cannot close it.
   uv_loop_t *loop = reactor.loop();
   if (loop->emfile_fd >= 0 && loop->emfile_fd < high) {
-    loop->emfile_fd = move_high(loop->emfile_fd);
+    loop->emfile_fd = move_fd_high(loop->emfile_fd);
     reactor.note_own_fd(loop->emfile_fd, true);
   }
   if (uv_pipe_open(listener, high) != 0 ||

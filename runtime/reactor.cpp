@@ -13,6 +13,7 @@
 #include <new>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -23,15 +24,6 @@ namespace {
 // sprig.h's SPRIG_READABLE / SPRIG_WRITABLE are libuv's UV_READABLE / UV_WRITABLE.
 static_assert(UV_READABLE == 1 && UV_WRITABLE == 2);
 constexpr int kReadWrite = UV_READABLE | UV_WRITABLE;
-
-void free_watcher(uv_handle_t *handle) {
-  auto *watcher = static_cast<FdWatcher *>(handle->data);
-  if (watcher->proxy_fd >= 0) {
-    sys::close(watcher->proxy_fd);
-  }
-  watcher->~FdWatcher();
-  free(watcher);
-}
 
 } // namespace
 
@@ -73,6 +65,9 @@ int Reactor::init(Worker *worker) {
   }
   timer_poll_.data = this;
   uv_poll_start(&timer_poll_, UV_READABLE, on_timer_ready);
+  if (int opened = open_fd_set(); opened != 0) {
+    fatal("cannot create the worker's epoll set (errno %d)", -opened);
+  }
   Vector<bool> after;
   find_open_fds(after, kLookAhead);
   for (int fd = 0; fd < kLookAhead; ++fd) {
@@ -90,20 +85,15 @@ void Reactor::shutdown() {
     return; // init failed and undid its own work
   }
   for (FdWatcher *watcher : watchers_) {
-    if (watcher == nullptr) {
-      continue;
-    }
-    if (watcher->kind == FdKind::kPollable) {
-      uv_close(reinterpret_cast<uv_handle_t *>(&watcher->poll), free_watcher);
-    } else {
+    if (watcher != nullptr) {
       watcher->~FdWatcher();
       free(watcher);
     }
   }
   watchers_.clear();
-  dirty_.clear();
   uv_close(reinterpret_cast<uv_handle_t *>(&async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t *>(&timer_poll_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t *>(&fd_set_poll_), nullptr);
   // Runs the close callbacks, and waits for abandoned DNS or pool requests.
   uv_run(&loop_, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop_) != 0) {
@@ -111,37 +101,36 @@ void Reactor::shutdown() {
   }
   close(timer_fd_);
   timer_fd_ = -1;
+  sys::close(fd_set_);
+  fd_set_ = -1;
 }
 
 void Reactor::after_fork_in_child() {
   // The timerfd's file description is shared with the parent: arming it here
   // would move the parent's timer. A new one takes over the same fd number,
-  // so libuv's watcher for it stays valid.
+  // so libuv's watcher for it stays valid. The fd set likewise: the parent's
+  // would report the parent's events here.
   int fresh = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fresh < 0 || sys::call(SYS_dup3, fresh, timer_fd_, O_CLOEXEC) < 0) {
     fatal("cannot make a timerfd in the child of fork (errno %d)", errno);
   }
   sys::close(fresh);
   armed_deadline_ = kNoDeadline;
+  long fresh_set = sys::call(SYS_epoll_create1, EPOLL_CLOEXEC);
+  if (fresh_set < 0 || sys::call(SYS_dup3, fresh_set, fd_set_, O_CLOEXEC) < 0) {
+    fatal("cannot make an epoll set in the child of fork (errno %ld)", -fresh_set);
+  }
+  sys::close(static_cast<int>(fresh_set));
   // The other threads' waits, calls and wake-ups went with them.
   for (FdWatcher *watcher : watchers_) {
     if (watcher != nullptr) {
       watcher->waiters.abandon_all();
-      mark_dirty(watcher);
-      if (watcher->proxy_fd >= 0) { // shared with the parent, like the timerfd
-        epoll_event interest{};
-        interest.data.fd = watcher->fd;
-        long proxy = sys::call(SYS_epoll_create1, EPOLL_CLOEXEC);
-        if (proxy < 0 ||
-            sys::call(SYS_epoll_ctl, proxy, EPOLL_CTL_ADD, watcher->fd, &interest) != 0 ||
-            sys::call(SYS_dup3, proxy, watcher->proxy_fd, O_CLOEXEC) < 0) {
-          fatal("cannot renew an epoll proxy in the child of fork");
-        }
-        sys::close(static_cast<int>(proxy));
-        watcher->applied_events = -1; // re-apply the interest
+      if (watcher->kind == FdKind::kPollable && add_to_fd_set(watcher) != 0) {
+        watcher->kind = FdKind::kUnregistered; // the next wait registers it again
       }
     }
   }
+  linked_waiters_ = 0;
   calls_.clear();
   inbox_.clear();
   // A new epoll instance and async eventfd, with every watcher re-added.
@@ -159,11 +148,14 @@ void Reactor::prepare() {
     }
     running_calls_.clear();
   }
-  for (FdWatcher *watcher : dirty_) {
-    watcher->dirty = false;
-    apply_interest(watcher);
+  if (linked_waiters_ == 0) {
+    next_recheck_ns_ = 0;
+  } else if (int64_t now = monotonic_now_ns(); next_recheck_ns_ == 0) {
+    next_recheck_ns_ = now + kRecheckNs;
+  } else if (now >= next_recheck_ns_) {
+    recheck_registrations(now);
+    next_recheck_ns_ = now + kRecheckNs;
   }
-  dirty_.clear();
   arm_timer();
 }
 
@@ -174,8 +166,8 @@ void Reactor::poll(bool may_block) {
 }
 
 bool Reactor::only_own_work_left() {
-  if (loop_.active_handles > own_active_handles_ || loop_.active_reqs.count != 0 ||
-      !calls_.empty()) {
+  if (linked_waiters_ != 0 || loop_.active_handles > own_active_handles_ ||
+      loop_.active_reqs.count != 0 || !calls_.empty()) {
     return false;
   }
   while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
@@ -187,6 +179,9 @@ bool Reactor::only_own_work_left() {
 
 void Reactor::arm_timer() {
   Deadline earliest = worker_->earliest_deadline();
+  if (next_recheck_ns_ != 0 && next_recheck_ns_ < earliest) {
+    earliest = next_recheck_ns_;
+  }
   if (earliest == armed_deadline_ || earliest == kNoDeadline) {
     return; // a stale, earlier expiry only costs one spurious wake-up
   }
@@ -213,6 +208,133 @@ void Reactor::on_timer_ready(uv_poll_t *handle, int status, int events) {
 
 // ---- fd readiness -----------------------------------------------------------
 
+namespace {
+
+constexpr uint32_t kFdSetEvents = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+// An event of the fd set as UV_READABLE | UV_WRITABLE. An error or hang-up
+// wakes every waiter, as poll(2) reports them whatever was asked: its next
+// call returns the error or end-of-file.
+int ready_events_of(uint32_t events) {
+  int ready = (events & (EPOLLERR | EPOLLHUP)) != 0 ? kReadWrite : 0;
+  ready |= (events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP)) != 0 ? UV_READABLE : 0;
+  ready |= (events & EPOLLOUT) != 0 ? UV_WRITABLE : 0;
+  return ready;
+}
+
+} // namespace
+
+int move_fd_high(int fd) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < 64) {
+    return fd;
+  }
+  rlim_t top = limit.rlim_cur < 4096 ? limit.rlim_cur : 4096;
+  long high = sys::fcntl(fd, F_DUPFD_CLOEXEC, static_cast<long>(top - top / 4));
+  if (high < 0) {
+    return fd;
+  }
+  sys::close(fd);
+  return static_cast<int>(high);
+}
+
+// Makes the fd set and has libuv watch it. It stays at the low number it
+// gets, below the program's first fd, with libuv's own: moved high, the
+// closefrom() or close_range() of a program that closes its fds from some
+// number up would close it.
+int Reactor::open_fd_set() {
+  long set = sys::call(SYS_epoll_create1, EPOLL_CLOEXEC);
+  if (set < 0) {
+    return static_cast<int>(set);
+  }
+  fd_set_ = static_cast<int>(set);
+  int rc = uv_poll_init(&loop_, &fd_set_poll_, fd_set_);
+  if (rc != 0) {
+    return rc;
+  }
+  fd_set_poll_.data = this;
+  return uv_poll_start(&fd_set_poll_, UV_READABLE, on_fd_set_ready);
+}
+
+// Puts the watcher's fd in the fd set: 0 or a negative errno (-EPERM for a
+// regular file, which epoll refuses).
+int Reactor::add_to_fd_set(FdWatcher *watcher) {
+  epoll_event interest{};
+  interest.events = kFdSetEvents;
+  interest.data.u64 =
+      static_cast<uint64_t>(watcher->generation) << 32 | static_cast<uint32_t>(watcher->fd);
+  long rc = sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_ADD, watcher->fd, &interest);
+  if (rc == -EEXIST) { // this file at this number is still in the set
+    rc = sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_MOD, watcher->fd, &interest);
+  }
+  return static_cast<int>(rc);
+}
+
+void Reactor::on_fd_set_ready(uv_poll_t *handle, int status, int events) {
+  (void)status;
+  (void)events;
+  static_cast<Reactor *>(handle->data)->harvest();
+}
+
+// Scheduler context: takes the fd set's edges and wakes their waiters. A
+// burst larger than a few batches stays in the set, which then polls
+// readable again at once.
+void Reactor::harvest() {
+  constexpr int kMaxBatches = 8;
+  for (int batch = 0; batch < kMaxBatches; ++batch) {
+    long count = sys::call(SYS_epoll_wait, fd_set_, harvested_, kHarvestBatch, 0);
+    for (long index = 0; index < count; ++index) {
+      uint64_t data = harvested_[index].data.u64;
+      auto fd = static_cast<size_t>(static_cast<uint32_t>(data));
+      FdWatcher *watcher = fd < watchers_.size() ? watchers_[fd] : nullptr;
+      if (watcher == nullptr || watcher->generation != static_cast<uint32_t>(data >> 32)) {
+        continue; // an old registration's event
+      }
+      ++stats_.fd_wakeups;
+      ++watcher->edges;
+      uint32_t events = harvested_[index].events;
+      watcher->hung_up = watcher->hung_up || (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0;
+      wake_waiters(watcher, ready_events_of(events), 0);
+    }
+    if (count < kHarvestBatch) {
+      return;
+    }
+  }
+}
+
+// Scheduler context, every kRecheckNs while some thread waits on an fd: makes
+// sure that each fd waited on for a while is still in the fd set as the file
+// it is now. An fd closed behind sprig's back (a raw close syscall, fclose,
+// close_range, an OS thread that is not green) leaves its watcher, and a new
+// fd the kernel gives the same number without sprig seeing it (an eventfd, an
+// open) would be waited on through the old, dead registration for ever. A
+// watcher is looked at once its oldest waiter has waited kRecheckNs, then
+// each time that wait has doubled, up to every 64 s: one epoll_ctl, which
+// adds the fd again if the kernel had dropped it (and reports it at once if
+// it is ready).
+void Reactor::recheck_registrations(int64_t now) {
+  constexpr int64_t kLongestGapNs = 64 * kRecheckNs;
+  for (FdWatcher *watcher : watchers_) {
+    if (watcher == nullptr || watcher->kind != FdKind::kPollable || watcher->waiters.empty()) {
+      continue;
+    }
+    int64_t waited = now - watcher->waiters.front()->thread->parked_since_ns;
+    int64_t gap = waited / 2 < kRecheckNs ? kRecheckNs : waited / 2;
+    gap = gap < kLongestGapNs ? gap : kLongestGapNs;
+    if (waited < kRecheckNs || now - watcher->rechecked_ns < gap) {
+      continue;
+    }
+    watcher->rechecked_ns = now;
+    epoll_event interest{};
+    interest.events = kFdSetEvents;
+    interest.data.u64 =
+        static_cast<uint64_t>(watcher->generation) << 32 | static_cast<uint32_t>(watcher->fd);
+    if (sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_MOD, watcher->fd, &interest) == -ENOENT) {
+      add_to_fd_set(watcher);
+    }
+  }
+}
+
 FdWatcher *Reactor::watcher_for(int fd) {
   auto index = static_cast<size_t>(fd);
   if (index >= watchers_.size()) {
@@ -230,184 +352,30 @@ FdWatcher *Reactor::watcher_for(int fd) {
   return watchers_[index];
 }
 
-void Reactor::mark_dirty(FdWatcher *watcher) {
-  if (!watcher->dirty && watcher->kind == FdKind::kPollable) {
-    watcher->dirty = true;
-    dirty_.push_back(watcher);
-  }
-}
-
-void Reactor::apply_interest(FdWatcher *watcher) {
-  if (watcher->kind != FdKind::kPollable) {
-    return;
-  }
-  int wanted = 0;
-  watcher->waiters.for_each([&](FdWaiter *waiter) { wanted |= waiter->events; });
-  if (wanted == watcher->applied_events) {
-    return;
-  }
-  if (watcher->proxy_fd >= 0) {
-    // The proxy epoll instance watches the fd for `wanted`; libuv watches
-    // the proxy, which is readable whenever the fd is ready.
-    epoll_event interest{};
-    interest.events = ((wanted & UV_READABLE) != 0 ? EPOLLIN | EPOLLRDHUP : 0U) |
-                      ((wanted & UV_WRITABLE) != 0 ? EPOLLOUT : 0U);
-    interest.data.fd = watcher->fd;
-    sys::call(SYS_epoll_ctl, watcher->proxy_fd, EPOLL_CTL_MOD, watcher->fd, &interest);
-  }
-  int uv_wanted = watcher->proxy_fd >= 0 && wanted != 0 ? UV_READABLE : wanted;
-  if (wanted == 0) {
-    uv_poll_stop(&watcher->poll);
-  } else {
-    int rc = uv_poll_start(&watcher->poll, uv_wanted, on_fd_ready);
-    if (rc != 0) {
-      wake_waiters(watcher, kReadWrite, rc);
-      wanted = 0;
-    }
-  }
-  watcher->applied_events = wanted;
-}
-
-void Reactor::on_fd_ready(uv_poll_t *handle, int status, int events) {
-  auto *watcher = static_cast<FdWatcher *>(handle->data);
-  Reactor *reactor = static_cast<Reactor *>(handle->loop->data);
-  ++reactor->stats_.fd_wakeups;
-  if (status < 0) {
-    // libuv reports EPOLLERR (a refused connect, a reset) as UV_EBADF and
-    // stops the handle. Like poll(2), wake every waiter as ready: its next
-    // call returns the real error.
-    watcher->applied_events = 0;
-    events = kReadWrite;
-  } else if (watcher->proxy_fd >= 0) {
-    // libuv saw the proxy readable: ask it what the fd itself is ready for.
-    epoll_event ready{};
-    long count = sys::call(SYS_epoll_wait, watcher->proxy_fd, &ready, 1, 0);
-    events = 0;
-    if (count > 0) {
-      if ((ready.events & (EPOLLERR | EPOLLHUP)) != 0) {
-        events = kReadWrite;
-      }
-      events |= (ready.events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP)) != 0 ? UV_READABLE : 0;
-      events |= (ready.events & EPOLLOUT) != 0 ? UV_WRITABLE : 0;
-    }
-  } else if ((events & UV_DISCONNECT) != 0) {
-    events |= kReadWrite;
-  }
-  reactor->wake_waiters(watcher, events, 0);
-  // Recompute the interest once the woken threads have run: most wait again.
-  reactor->mark_dirty(watcher);
-}
-
-// Scheduler context: makes the fd known to libuv.
-//
-// uv_poll_init sets O_NONBLOCK on the fd's file description, which other
-// processes may share (an inherited pipe, a passed socket): even a flag put
-// back at once would be seen by them for a moment. So a blocking fd is not
-// given to libuv: it goes into a proxy epoll instance of its own (epoll_ctl
-// changes no flags), and libuv watches the proxy. An fd that is already
-// non-blocking (every socket sprig creates) is given to libuv directly.
-void Reactor::register_watcher(void *registration_pointer) {
-  FdWatcher *watcher = static_cast<Registration *>(registration_pointer)->watcher;
-  Reactor &reactor = Worker::current()->reactor();
-  long flags = sys::fcntl(watcher->fd, F_GETFL);
-  if (flags < 0) {
-    watcher->register_error = static_cast<int>(flags);
-    return;
-  }
-  int watched = watcher->fd;
-  if ((flags & O_NONBLOCK) == 0) {
-    long proxy = sys::call(SYS_epoll_create1, EPOLL_CLOEXEC);
-    if (proxy < 0) {
-      watcher->register_error = static_cast<int>(proxy);
-      return;
-    }
-    epoll_event interest{};
-    interest.data.fd = watcher->fd;
-    long added = sys::call(SYS_epoll_ctl, proxy, EPOLL_CTL_ADD, watcher->fd, &interest);
-    if (added != 0) {
-      sys::close(static_cast<int>(proxy));
-      if (added == -EPERM) {
-        watcher->kind = FdKind::kAlwaysReady; // epoll refuses regular files
-      } else {
-        watcher->register_error = static_cast<int>(added);
-      }
-      return;
-    }
-    watcher->proxy_fd = static_cast<int>(proxy);
-    reactor.note_proxy_fd(watcher->proxy_fd, true);
-    watched = watcher->proxy_fd;
-  }
-  int rc = uv_poll_init(&reactor.loop_, &watcher->poll, watched);
-  if (rc == 0) {
-    watcher->poll.data = watcher;
-    watcher->kind = FdKind::kPollable;
-  } else if (rc == UV_EPERM) {
-    watcher->kind = FdKind::kAlwaysReady; // epoll refuses regular files
-  } else {
-    watcher->register_error = rc;
-  }
-  if (watcher->kind != FdKind::kPollable && watcher->proxy_fd >= 0) {
-    reactor.note_proxy_fd(watcher->proxy_fd, false);
-    sys::close(watcher->proxy_fd);
-    watcher->proxy_fd = -1;
-  }
-}
-
-// Scheduler context: frees a watcher that close_fd took out of the table.
-// Queued after any registration of the same watcher, so it runs after it.
-void Reactor::retire_watcher(void *watcher_pointer) {
-  auto *watcher = static_cast<FdWatcher *>(watcher_pointer);
-  if (watcher->registration != nullptr) {
-    watcher->registration->retired = true;
-  }
-  if (watcher->proxy_fd >= 0) {
-    Worker::current()->reactor().note_proxy_fd(watcher->proxy_fd, false);
-  }
-  if (watcher->kind == FdKind::kPollable) {
-    watcher->kind = FdKind::kClosing;
-    uv_close(reinterpret_cast<uv_handle_t *>(&watcher->poll), free_watcher);
-  } else {
-    watcher->~FdWatcher();
-    free(watcher);
-  }
-}
-
 // Finds or makes the registered watcher of fd. Returns 0, or a negative
-// errno: -EBADF when the fd is closed while it is being registered.
+// errno: -EBADF for an fd that is not open, -ENOMEM or -ENOSPC when the
+// kernel refuses the fd set another fd (fs.epoll.max_user_watches).
 int Reactor::register_fd(int fd, FdWatcher **registered) {
-  auto index = static_cast<size_t>(fd);
-  for (;;) {
-    FdWatcher *watcher = watcher_for(fd);
-    if (watcher == nullptr) {
-      return -ENOMEM;
-    }
-    if (watcher->kind != FdKind::kUnregistered) {
-      *registered = watcher;
-      return 0;
-    }
-    if (watcher->registration != nullptr) {
-      // Another thread registers it: queue behind its call, then look again.
-      worker_->run_in_scheduler([](void *) {}, nullptr);
-      continue;
-    }
-    Registration registration{watcher};
-    watcher->registration = &registration;
-    worker_->run_in_scheduler(register_watcher, &registration);
-    if (registration.retired) {
-      return -EBADF; // closed, and the watcher freed, meanwhile
-    }
-    watcher->registration = nullptr;
-    if (watchers_[index] != watcher) {
-      return -EBADF; // closed meanwhile; retire_watcher will free it
-    }
-    if (watcher->kind == FdKind::kUnregistered) {
-      int rc = watcher->register_error;
-      watchers_[index] = nullptr;
+  FdWatcher *watcher = watcher_for(fd);
+  if (watcher == nullptr) {
+    return -ENOMEM;
+  }
+  if (watcher->kind == FdKind::kUnregistered) {
+    watcher->generation = ++next_generation_;
+    int rc = add_to_fd_set(watcher);
+    if (rc == -EPERM) {
+      watcher->kind = FdKind::kAlwaysReady; // epoll refuses regular files
+    } else if (rc == 0) {
+      watcher->kind = FdKind::kPollable;
+    } else {
+      watchers_[static_cast<size_t>(fd)] = nullptr;
       watcher->~FdWatcher();
       free(watcher);
       return rc;
     }
   }
+  *registered = watcher;
+  return 0;
 }
 
 void Reactor::wake_waiters(FdWatcher *watcher, int events, int error) {
@@ -415,11 +383,22 @@ void Reactor::wake_waiters(FdWatcher *watcher, int events, int error) {
     int ready = error != 0 ? error : events & waiter->events;
     if (ready != 0) {
       waiter->ready = ready;
-      watcher->waiters.unlink(waiter);
-      waiter->watcher = nullptr;
+      unlink_waiter(waiter);
       worker_->wake(waiter->thread, 0);
     }
   });
+}
+
+void Reactor::link_waiter(FdWatcher *watcher, FdWaiter *waiter) {
+  watcher->waiters.push_back(waiter);
+  waiter->watcher = watcher;
+  ++linked_waiters_;
+}
+
+void Reactor::unlink_waiter(FdWaiter *waiter) {
+  waiter->watcher->waiters.unlink(waiter);
+  waiter->watcher = nullptr;
+  --linked_waiters_;
 }
 
 namespace {
@@ -481,21 +460,16 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
   GreenThread *self = worker_->running();
   int ready_count = 0;
   size_t polled_count = 0;
-  size_t linked = 0;
-  for (; linked < count; ++linked) {
-    FdWaiter &waiter = waiters[linked];
+  for (size_t index = 0; index < count; ++index) {
+    FdWaiter &waiter = waiters[index];
     waiter.ready = 0;
     waiter.polled = false;
     waiter.thread = self;
     FdWatcher *watcher = nullptr;
     int rc = waiter.fd < 0 ? -EBADF : register_fd(waiter.fd, &watcher);
-    if (rc == 0 && watcher == nullptr) {
-      rc = -ENOMEM;
-    }
-    if (rc == -EMFILE || rc == -ENFILE) {
-      // A blocking fd needs an epoll proxy, and no fd is left for one. The
-      // real call would wait, not fail: look at this fd with poll(2) after
-      // naps instead (park_polling).
+    if (rc == -ENOMEM || rc == -ENOSPC) {
+      // The kernel refuses the fd set another fd. The real call would wait,
+      // not fail: look at this fd with poll(2) after naps instead.
       waiter.polled = true;
       ++polled_count;
       continue;
@@ -505,9 +479,7 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
       ++ready_count;
       continue;
     }
-    watcher->waiters.push_back(&waiter);
-    waiter.watcher = watcher;
-    mark_dirty(watcher);
+    link_waiter(watcher, &waiter);
   }
   int rc = 0;
   if (ready_count == 0) {
@@ -521,15 +493,11 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
     rc = polled_count == 0 ? worker_->park(reason, object, deadline)
                            : park_polling(waiters, count, reason, object, deadline);
   }
-  // Leave every watcher still holding one of ours; the interest of each may
-  // have to drop our events.
   ready_count = 0;
   for (size_t index = 0; index < count; ++index) {
     FdWaiter &waiter = waiters[index];
     if (waiter.watcher != nullptr) {
-      waiter.watcher->waiters.unlink(&waiter);
-      mark_dirty(waiter.watcher);
-      waiter.watcher = nullptr;
+      unlink_waiter(&waiter);
     }
     ready_count += waiter.ready != 0 ? 1 : 0;
   }
@@ -539,7 +507,7 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
   return rc != 0 ? rc : -ETIMEDOUT;
 }
 
-int Reactor::wait_fd(int fd, int events, Deadline deadline) {
+int Reactor::wait_fd(int fd, int events, Deadline deadline, Readiness known) {
   if (fd < 0) {
     return -EBADF;
   }
@@ -549,8 +517,22 @@ int Reactor::wait_fd(int fd, int events, Deadline deadline) {
   FdWaiter waiter;
   waiter.fd = fd;
   waiter.events = events;
+  if (known == Readiness::kUnknown) {
+    if (int ready = poll_once(waiter); ready != 0) {
+      return ready;
+    }
+  }
   int rc = wait_fds(&waiter, 1, deadline);
   return rc < 0 ? rc : waiter.ready;
+}
+
+int Reactor::wait_readable_since(int fd, uint64_t mark, Deadline deadline) {
+  uint64_t now = edge_mark(fd);
+  if (now != 0 && (now != mark || watchers_[static_cast<size_t>(fd)]->hung_up)) {
+    return UV_READABLE; // an edge came since, or end-of-file: let the caller try its read
+  }
+  // No watcher: its registration adds the fd as it is now, ready or not.
+  return wait_fd(fd, UV_READABLE, deadline, Readiness::kNotReady);
 }
 
 int Reactor::close_fd(int fd) {
@@ -564,8 +546,14 @@ void Reactor::forget_fd(int fd) {
     if (watcher != nullptr) {
       watchers_[static_cast<size_t>(fd)] = nullptr;
       wake_waiters(watcher, kReadWrite, -EBADF);
-      // libuv must forget the fd before the number can be reused.
-      worker_->run_in_scheduler(retire_watcher, watcher);
+      if (watcher->kind == FdKind::kPollable) {
+        // Before the close: a dup of the fd would keep its file, and so
+        // this registration, in the set.
+        epoll_event unused{};
+        sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_DEL, fd, &unused);
+      }
+      watcher->~FdWatcher();
+      free(watcher);
     }
   }
 }

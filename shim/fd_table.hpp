@@ -36,6 +36,7 @@ struct FdInfo {
   // stream was empty after it, so the next blocking read waits for
   // readiness first instead of trying (see blocking_input).
   bool drained = false;
+  uint64_t drained_mark = 0; // the reactor's edge_mark of the fd right after that read
 };
 
 // The entry for fd, classified on first use. fd must be >= 0.
@@ -50,8 +51,8 @@ void fd_forget(int fd);
 // was free, so whatever sprig still remembers under it belonged to an fd
 // closed behind sprig's back (a raw syscall(SYS_close), as libuv linked into
 // the program closes its fds, or fclose). Drops the reactor's watcher, or a
-// wait on the new fd would go to the dead one's (its epoll proxy, or an epoll
-// registration the kernel already removed) and never wake, and the table's
+// wait on the new fd would go to the dead one's registration in the fd set
+// (which the kernel already removed) and never wake, and the table's
 // entry. Costs nothing when there is none.
 void fd_renew(int fd);
 // dup: the new fd shares the old one's file description, so its view.

@@ -41,7 +41,8 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
       // until it has room, then write at most PIPE_BUF bytes, which a pipe
       // that polls writable takes without blocking.
       if (!ready_now(fd, POLLOUT)) {
-        int ready = Worker::current()->reactor().wait_fd(fd, kFdWritable, kNoDeadline);
+        int ready = Worker::current()->reactor().wait_fd(fd, kFdWritable, kNoDeadline,
+                                                         Readiness::kNotReady);
         if (ready < 0) {
           return written > 0 ? written : ready;
         }
@@ -74,7 +75,8 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
     if (rc != -EAGAIN) {
       return written > 0 ? written : rc;
     }
-    int ready = Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline);
+    int ready =
+        Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline, Readiness::kNotReady);
     if (ready < 0) {
       return written > 0 ? written : (ready == -ETIMEDOUT ? -EAGAIN : ready);
     }

@@ -57,12 +57,15 @@ int wait_for_child_exit(pid_t pid) {
   if (pidfd < 0) {
     return -ENOSYS;
   }
+  // A new fd: whatever the reactor knew of an earlier fd of this number goes.
+  Worker::current()->reactor().forget_fd(static_cast<int>(pidfd));
   constexpr int64_t kTracerCheckNs = 100'000'000;
   int ready = -ETIMEDOUT;
   while (ready == -ETIMEDOUT) {
     Deadline deadline = 0;
     timeout_to_deadline(kTracerCheckNs, &deadline);
-    ready = Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, deadline);
+    ready = Worker::current()->reactor().wait_fd(static_cast<int>(pidfd), kFdReadable, deadline,
+                                                 Readiness::kUnknown);
     if (ready == -ETIMEDOUT && traced_by_us(pid)) {
       ready = -ENOSYS;
     }

@@ -53,7 +53,8 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
   Deadline deadline = deadline_after(listener.receive_timeout_ns);
   if (listener.mode == FdMode::kForeignSocket && !listener.nonblocking) {
     // Not ours to make non-blocking: wait for a connection first.
-    int ready = Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline);
+    int ready =
+        Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline, Readiness::kUnknown);
     if (ready < 0) {
       return finish(ready == -ETIMEDOUT ? -EAGAIN : ready);
     }
@@ -103,8 +104,8 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
     return finish(rc);
   }
   // A blocking connect: wait for the handshake, then report its outcome.
-  int ready =
-      Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline_after(info.send_timeout_ns));
+  int ready = Worker::current()->reactor().wait_fd(
+      fd, kFdWritable, deadline_after(info.send_timeout_ns), Readiness::kNotReady);
   if (ready < 0) {
     return finish(ready == -ETIMEDOUT ? -EINPROGRESS : ready);
   }

@@ -12,6 +12,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -108,7 +109,7 @@ TEST_CASE("wait_fd on a pipe: data wakes the reader, a hang-up counts as both ev
   });
 }
 
-TEST_CASE("wait_fd on a blocking pipe with no fd left for its proxy: still waits, wakes on data") {
+TEST_CASE("wait_fd on a blocking pipe with no fd left (EMFILE): still waits, wakes on data") {
   run_green([] {
     FdPair pipe_fds = new_pipe();
     rlimit saved{};
@@ -122,7 +123,7 @@ TEST_CASE("wait_fd on a blocking pipe with no fd left for its proxy: still waits
       fillers.push_back(fd);
     }
     CHECK(errno == EMFILE);
-    // The proxy epoll instance cannot be made: the wait polls after naps.
+    // Adding the pipe to the reactor's epoll set needs no new fd.
     CHECK(sprig_wait_fd(pipe_fds.reader(), SPRIG_READABLE, 20 * kMillis) == -ETIMEDOUT);
     sprig_thread_t writer = spawn_green([&] {
       sprig_sleep(10 * kMillis);
@@ -135,6 +136,33 @@ TEST_CASE("wait_fd on a blocking pipe with no fd left for its proxy: still waits
     }
     CHECK(setrlimit(RLIMIT_NOFILE, &saved) == 0);
     close_pair(pipe_fds);
+  });
+}
+
+TEST_CASE("wait_fd: an fd number reused behind sprig's back still wakes its waiter") {
+  run_green([] {
+    // The reactor registers fd, which is then closed and its number given to
+    // a new pipe, both with raw syscalls sprig does not see: the old
+    // registration left the epoll set with the old pipe. A wait on the new
+    // pipe is noticed by the recheck once it has waited 1 s.
+    FdPair first = new_pipe();
+    CHECK(sprig_wait_fd(first.reader(), SPRIG_READABLE, kMillis) == -ETIMEDOUT);
+    int number = first.reader();
+    REQUIRE(syscall(SYS_close, number) == 0);
+    int fresh[2] = {-1, -1};
+    REQUIRE(syscall(SYS_pipe2, fresh, 0) == 0);
+    REQUIRE(fresh[0] == number);
+    sprig_thread_t writer = spawn_green([&] {
+      sprig_sleep(50 * kMillis);
+      CHECK(write(fresh[1], "x", 1) == 1);
+    });
+    int64_t start = now_ns();
+    CHECK(sprig_wait_fd(number, SPRIG_READABLE, 10 * kSeconds) == SPRIG_READABLE);
+    CHECK(now_ns() - start < 5 * kSeconds); // the recheck, not the timeout
+    CHECK(join(writer) == 0);
+    CHECK(sprig_close(fresh[0]) == 0);
+    CHECK(sprig_close(fresh[1]) == 0);
+    CHECK(sprig_close(first.writer()) == 0);
   });
 }
 
