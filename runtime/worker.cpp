@@ -227,33 +227,6 @@ void Worker::switch_away(GreenThread *self, bool self_is_done) {
   switch_to(self, next, self_is_done);
 }
 
-void Worker::switch_to(GreenThread *self, GreenThread *next, bool self_is_done) {
-  self->saved_errno = *errno_;
-  if (exception_state_ != nullptr) {
-    self->saved_exception_state[0] = exception_state_[0];
-    self->saved_exception_state[1] = exception_state_[1];
-  }
-  ++stats_.switches;
-  if (observe::g_trace_switches) [[unlikely]] {
-    observe::trace_switch(self, next, self_is_done);
-  }
-  if (next != nullptr) {
-    transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
-    running_ = next;
-    context_switch(self->context, next->context, self_is_done);
-  } else {
-    running_ = nullptr;
-    context_switch(self->context, scheduler_context_, self_is_done);
-  }
-  // Resumed: whoever switched here has set running_ to self.
-  after_switch();
-  *errno_ = self->saved_errno;
-  if (exception_state_ != nullptr) {
-    exception_state_[0] = self->saved_exception_state[0];
-    exception_state_[1] = self->saved_exception_state[1];
-  }
-}
-
 void Worker::after_switch() {
   if (exited_ != nullptr) {
     GreenThread *thread = exited_;

@@ -53,6 +53,7 @@
 
 #include "context.hpp"
 #include "green_thread.hpp"
+#include "introspect.hpp"
 #include "list.hpp"
 #include "reactor.hpp"
 #include "run_queue.hpp"
@@ -139,7 +140,7 @@ public:
   void wake(GreenThread *thread, int result);
   // Puts the running thread at the back of the run queue. Inline: the body
   // of sprig_yield and pthread_yield.
-  void yield() {
+  [[gnu::always_inline]] void yield() {
     GreenThread *self = running_;
     if (dispatch_budget_ > 0) [[likely]] {
       --dispatch_budget_;
@@ -151,6 +152,9 @@ public:
       run_queue_.push_back(self);
       switch_to(self, next, false);
     } else {
+      // running_ is never null on a green thread: switch_to cleared it for
+      // the scheduler, and whoever resumed this thread set it back.
+      // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
       transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
       run_queue_.push_back(self);
       switch_to(self, nullptr, false); // the batch is over: the scheduler polls
@@ -195,7 +199,39 @@ private:
   void switch_away(GreenThread *self, bool self_is_done);
   // Leaves `self` for `next`, a thread just taken off the run queue, or for
   // the scheduler when `next` is nullptr; returns when `self` runs again.
-  void switch_to(GreenThread *self, GreenThread *next, bool self_is_done);
+  // Inline: a yield is then one function around the assembly switch, with
+  // no second call and no second set of saved registers (docs/design.md,
+  // "The switch").
+  [[gnu::always_inline]] void switch_to(GreenThread *self, GreenThread *next, bool self_is_done) {
+    self->saved_errno = *errno_;
+    void **exception_state = exception_state_; // read once: the stores below may alias it
+    if (exception_state != nullptr) {
+      self->saved_exception_state[0] = exception_state[0];
+      self->saved_exception_state[1] = exception_state[1];
+    }
+    ++stats_.switches;
+    if (observe::g_trace_switches) [[unlikely]] {
+      observe::trace_switch(self, next, self_is_done);
+    }
+    if (next != nullptr) {
+      transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
+      running_ = next;
+      context_switch(self->context, next->context, self_is_done);
+    } else {
+      running_ = nullptr;
+      context_switch(self->context, scheduler_context_, self_is_done);
+    }
+    // Resumed: whoever switched here has set running_ to self.
+    if (exited_ != nullptr) [[unlikely]] {
+      after_switch();
+    }
+    *errno_ = self->saved_errno;
+    exception_state = exception_state_;
+    if (exception_state != nullptr) {
+      exception_state[0] = self->saved_exception_state[0];
+      exception_state[1] = self->saved_exception_state[1];
+    }
+  }
   // Work owed after any switch, run by whoever was resumed.
   void after_switch();
   GreenThread *new_record();
