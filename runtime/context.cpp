@@ -128,11 +128,12 @@ void context_init_os_thread(Context &context, ucontext_t *uc_storage) {
 #endif
 }
 
-void context_make(Context &context, void *stack_low, size_t stack_size, uintptr_t entry_argument) {
+void context_make(Context &context, void *stack_low, size_t stack_size, size_t top_gap,
+                  uintptr_t entry_argument) {
   if (!g_initial_fpu_ready) [[unlikely]] {
     capture_initial_fpu();
   }
-  char *stack_top = static_cast<char *>(stack_low) + stack_size;
+  char *stack_top = static_cast<char *>(stack_low) + stack_size - top_gap;
   if (g_switch_kind == SwitchKind::kAssembly) [[likely]] {
     make_assembly_frame(context, stack_top, entry_argument);
   } else {

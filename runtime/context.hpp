@@ -49,7 +49,8 @@ void context_init_os_thread(Context &context, ucontext_t *uc_storage);
 // Builds the first frame of a context on [stack_low, stack_low + size): when
 // first resumed it calls sprig_green_thread_main(lo, hi) where (hi << 32 | lo)
 // is `entry_argument`.
-void context_make(Context &context, void *stack_low, size_t stack_size, uintptr_t entry_argument);
+void context_make(Context &context, void *stack_low, size_t stack_size, size_t top_gap,
+                  uintptr_t entry_argument);
 
 // Releases sanitizer state of a context that will not run again. Must not be
 // called on the running context.

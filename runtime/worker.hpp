@@ -234,6 +234,7 @@ private:
   }
   // Work owed after any switch, run by whoever was resumed.
   void after_switch();
+  static size_t stack_color(uint64_t id, size_t stack_size);
   GreenThread *new_record();
   void free_record(GreenThread *thread);
   void release_exited(GreenThread *thread);
