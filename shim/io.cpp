@@ -4,6 +4,7 @@
 #include "shim.hpp"
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <sys/socket.h>
 
@@ -13,26 +14,15 @@ namespace {
 
 constexpr int kMaxIov = 1024; // IOV_MAX
 
-} // namespace
+using OutputCall = long (*)(int fd, const iovec *iov, int count, bool dontwait, void *context);
 
-long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
-                     long (*call)(int, const iovec *, int, bool, void *), void *context) {
-  if (fd < 0 || count < 0 || count > kMaxIov) {
-    return call(fd, iov, count, false, context);
-  }
-  FdInfo info = fd_info(fd);
-  bool nonblocking = info.nonblocking || call_nonblocking;
+// blocking_output's loop over the program's iovecs, copied to `cursor`,
+// which it advances as bytes go out.
+long write_all_of(int fd, const FdInfo &info, iovec *cursor, int left, OutputCall call,
+                  void *context) {
   bool foreign_stream = info.mode == FdMode::kForeignStream;
-  if ((info.mode != FdMode::kOwned && info.mode != FdMode::kForeignSocket && !foreign_stream) ||
-      nonblocking) {
-    return call(fd, iov, count, false, context);
-  }
   bool dontwait = info.mode == FdMode::kForeignSocket;
   Deadline deadline = deadline_after(info.send_timeout_ns);
-  iovec remaining[kMaxIov];
-  memcpy(remaining, iov, sizeof(iovec) * static_cast<size_t>(count));
-  iovec *cursor = remaining;
-  int left = count;
   long written = 0;
   for (;;) {
     long rc = 0;
@@ -81,6 +71,39 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
       return written > 0 ? written : (ready == -ETIMEDOUT ? -EAGAIN : ready);
     }
   }
+}
+
+} // namespace
+
+long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count, OutputCall call,
+                     void *context) {
+  if (fd < 0 || count < 0 || count > kMaxIov) {
+    return call(fd, iov, count, false, context);
+  }
+  FdInfo info = fd_info(fd);
+  bool nonblocking = info.nonblocking || call_nonblocking;
+  if ((info.mode != FdMode::kOwned && info.mode != FdMode::kForeignSocket &&
+       info.mode != FdMode::kForeignStream) ||
+      nonblocking) {
+    return call(fd, iov, count, false, context);
+  }
+  // The copy is small on the stack for the usual one or few buffers: an
+  // array for IOV_MAX (16 KiB) put every write's frames 16 KiB down each
+  // thread's stack, a page more of RSS per thread and a TLB miss per write.
+  constexpr int kOnStack = 8;
+  if (count <= kOnStack) {
+    iovec copy[kOnStack];
+    memcpy(copy, iov, sizeof(iovec) * static_cast<size_t>(count));
+    return write_all_of(fd, info, copy, count, call, context);
+  }
+  auto *copy = static_cast<iovec *>(malloc(sizeof(iovec) * static_cast<size_t>(count)));
+  if (copy == nullptr) {
+    return -ENOMEM;
+  }
+  memcpy(copy, iov, sizeof(iovec) * static_cast<size_t>(count));
+  long rc = write_all_of(fd, info, copy, count, call, context);
+  free(copy);
+  return rc;
 }
 
 namespace {
