@@ -5,10 +5,13 @@
 // the scheduler applies it in prepare() and then polls:
 //   - FdWatcher: one per fd that a green thread has waited on, registered
 //     once in the reactor's own edge-triggered epoll set (the "fd set"),
-//     for every event, and left there until the fd is closed. libuv watches
-//     the fd set itself with one uv_poll_t; when it polls readable, the
-//     reactor takes the edges out (harvest) and wakes the waiters that want
-//     them. A wait therefore costs no epoll_ctl (see "Why edge-triggered").
+//     for every event, and left there until the fd is closed. The scheduler
+//     waits on the fd set, takes the edges out (harvest) and wakes the
+//     waiters that want them. A wait therefore costs no epoll_ctl (see "Why
+//     edge-triggered").
+//   - libuv is embedded (uv_backend_fd): its epoll instance is in the fd
+//     set, and uv_run(UV_RUN_NOWAIT) runs only when that instance is ready
+//     or libuv has work queued (see poll()).
 //   - SchedulerCall: a function to run on the scheduler context
 //     (uv_queue_work, uv_getaddrinfo, uv_close...).
 //   - The timer heap's earliest deadline arms one timerfd (TFD_TIMER_ABSTIME,
@@ -227,11 +230,11 @@ private:
   void unlink_waiter(FdWaiter *waiter);
   void arm_timer();
   void drain_inbox();
-  void harvest();
+  bool harvest(int timeout_ms);
+  int add_libuv_to_fd_set();
   void recheck_registrations(int64_t now);
   int open_fd_set();
   int add_to_fd_set(FdWatcher *watcher);
-  static void on_fd_set_ready(uv_poll_t *handle, int status, int events);
   static void on_timer_ready(uv_poll_t *handle, int status, int events);
   static void on_async(uv_async_t *handle);
   int register_fd(int fd, FdWatcher **registered);
@@ -245,8 +248,7 @@ private:
   uv_poll_t timer_poll_{};
   int timer_fd_ = -1;
   Deadline armed_deadline_ = kNoDeadline;
-  int fd_set_ = -1;         // the edge-triggered epoll set of every watched fd
-  uv_poll_t fd_set_poll_{}; // libuv's watch on fd_set_
+  int fd_set_ = -1; // the edge-triggered epoll set of every watched fd
   uint32_t next_generation_ = 0;
   size_t linked_waiters_ = 0;    // FdWaiters on some watcher: for only_own_work_left
   int64_t next_recheck_ns_ = 0;  // while waiters are linked: see recheck_registrations
@@ -262,6 +264,9 @@ private:
   unsigned own_active_handles_ = 0; // active handles right after init: async, timer, fd set
   ReactorStats stats_;
   static constexpr int kHarvestBatch = 256;
+  // The event data of libuv's epoll instance in the fd set (fds' have a
+  // generation of at least 1 in the high half, and an fd in the low one).
+  static constexpr uint64_t kLibuvEventData = UINT32_MAX;
   static constexpr int64_t kRecheckNs = 1'000'000'000;
   epoll_event harvested_[kHarvestBatch];
 };
