@@ -16,6 +16,11 @@
 // The socket is made on the first poll of the loop (a program that never
 // waits for anything never gets one) and moved to an fd number far above
 // the program's, so the program's own fds are numbered as without sprig.
+//
+// At most kMaxClients connections are served at once. A new one when all
+// are taken closes the oldest that has not sent its whole request yet, so
+// clients that connect and say nothing cannot lock `sprig ps` out (there
+// is no timer: libuv's are not used by sprig).
 #include "introspect.hpp"
 #include "reactor.hpp"
 #include "sys.hpp"
@@ -47,6 +52,8 @@ struct Client {
   char request[kMaxRequest];
   size_t used;
   char *reply;
+  uint64_t arrival; // order of connection, for eviction
+  bool answering;   // the whole request came: its reply is being written
   bool closing;
 };
 
@@ -56,6 +63,7 @@ struct ControlSocket {
   pid_t owner_pid = 0; // the process that made the path (the child of fork did not)
   char path[sizeof(sockaddr_un::sun_path)] = {};
   Client *clients[kMaxClients] = {};
+  uint64_t arrivals = 0;
 };
 
 ControlSocket g_control;
@@ -174,6 +182,7 @@ void on_request(uv_stream_t *stream, ssize_t count, const uv_buf_t *) {
   client->request[client->used] = '\0';
   if (strchr(client->request, '\n') != nullptr) {
     uv_read_stop(stream);
+    client->answering = true;
     answer(client);
   }
 }
@@ -202,16 +211,30 @@ void on_connection(uv_stream_t *server, int status) {
     return;
   }
   Client **free_slot = nullptr;
+  Client *oldest_silent = nullptr;
   for (Client *&slot : g_control.clients) {
     if (slot == nullptr) {
       free_slot = &slot;
       break;
     }
+    if (!slot->answering && (oldest_silent == nullptr || slot->arrival < oldest_silent->arrival)) {
+      oldest_silent = slot;
+    }
+  }
+  if (free_slot == nullptr && oldest_silent != nullptr) {
+    close_client(oldest_silent); // frees its slot
+    for (Client *&slot : g_control.clients) {
+      if (slot == nullptr) {
+        free_slot = &slot;
+        break;
+      }
+    }
   }
   if (free_slot == nullptr) {
-    close_client(client); // too many at once
+    close_client(client); // every slot is answering
     return;
   }
+  client->arrival = ++g_control.arrivals;
   *free_slot = client;
   uv_read_start(reinterpret_cast<uv_stream_t *>(&client->pipe), give_buffer, on_request);
 }

@@ -152,15 +152,20 @@ def test_ps_stacks_show_the_function_each_thread_parked_in(ps_server, sprig_ps):
         assert not any("context_switch" in name or "switch_away" in name for name in names), thread
 
 
+def control_socket_path(pid):
+    """The control socket of process pid, which must exist."""
+    candidates = [f"/tmp/sprig-{os.geteuid()}/{pid}.sock"]
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir:
+        candidates.insert(0, f"{runtime_dir}/sprig/{pid}.sock")
+    return next(candidate for candidate in candidates if os.path.exists(candidate))
+
+
 def test_ps_socket_is_private_to_the_user(ps_server, sprig_ps):
     process, _ = ps_server
     assert sprig_ps(process.pid).returncode == 0
     uid = os.geteuid()
-    candidates = [f"/tmp/sprig-{uid}/{process.pid}.sock"]
-    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime_dir:
-        candidates.insert(0, f"{runtime_dir}/sprig/{process.pid}.sock")
-    path = next(candidate for candidate in candidates if os.path.exists(candidate))
+    path = control_socket_path(process.pid)
     socket_mode = os.lstat(path).st_mode
     directory_mode = os.lstat(os.path.dirname(path)).st_mode
     assert stat.S_ISSOCK(socket_mode) and stat.S_IMODE(socket_mode) == 0o600
@@ -184,6 +189,28 @@ def test_ps_socket_is_private_to_the_user(ps_server, sprig_ps):
         os._exit(code)
     _, status = os.waitpid(child, 0)
     assert os.WEXITSTATUS(status) == 1, "another user must not reach the socket"
+
+
+def test_silent_connections_do_not_lock_ps_out(ps_server, sprig_ps):
+    """The control socket serves 8 connections at once. Eight that connect and never send a request do not
+    lock `sprig ps` out: a new connection closes the oldest silent one, which then reads end of file."""
+    process, _ = ps_server
+    assert sprig_ps(process.pid).returncode == 0  # the socket exists from here on
+    path = control_socket_path(process.pid)
+    silent = []
+    try:
+        for _ in range(8):
+            connection = socket.socket(socket.AF_UNIX)
+            connection.settimeout(5)
+            connection.connect(path)
+            silent.append(connection)
+        result = sprig_ps(process.pid)
+        assert result.returncode == 0, result.stderr
+        assert len(parse_dump(result.stdout)) == THREADS + 1  # and main
+        assert silent[0].recv(1) == b"", "the oldest silent connection was closed"
+    finally:
+        for connection in silent:
+            connection.close()
 
 
 def test_socket_is_removed_at_exit_and_ps_says_why_it_cannot_answer(observe_program, sprig_env, sprig_ps):
