@@ -211,24 +211,20 @@ void on_connection(uv_stream_t *server, int status) {
     return;
   }
   Client **free_slot = nullptr;
-  Client *oldest_silent = nullptr;
+  Client **oldest_silent = nullptr;
   for (Client *&slot : g_control.clients) {
     if (slot == nullptr) {
       free_slot = &slot;
       break;
     }
-    if (!slot->answering && (oldest_silent == nullptr || slot->arrival < oldest_silent->arrival)) {
-      oldest_silent = slot;
+    if (!slot->answering &&
+        (oldest_silent == nullptr || slot->arrival < (*oldest_silent)->arrival)) {
+      oldest_silent = &slot;
     }
   }
   if (free_slot == nullptr && oldest_silent != nullptr) {
-    close_client(oldest_silent); // frees its slot
-    for (Client *&slot : g_control.clients) {
-      if (slot == nullptr) {
-        free_slot = &slot;
-        break;
-      }
-    }
+    close_client(*oldest_silent); // empties its slot (forget_client)
+    free_slot = oldest_silent;
   }
   if (free_slot == nullptr) {
     close_client(client); // every slot is answering

@@ -168,8 +168,9 @@ void Reactor::prepare() {
 void Reactor::poll(bool may_block) {
   observe::before_poll(*this, may_block);
   stats_.blocking_polls += may_block ? 1 : 0;
-  int timeout_ms = may_block ? uv_backend_timeout(&loop_) : 0;
-  if (harvest(timeout_ms) || uv_backend_timeout(&loop_) == 0) {
+  // A harvest wakes green threads only: what libuv has queued stays as it is.
+  int libuv_timeout_ms = uv_backend_timeout(&loop_);
+  if (harvest(may_block ? libuv_timeout_ms : 0) || libuv_timeout_ms == 0) {
     uv_run(&loop_, UV_RUN_NOWAIT);
   }
 }
@@ -271,13 +272,24 @@ int Reactor::add_libuv_to_fd_set() {
       sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_ADD, uv_backend_fd(&loop_), &interest));
 }
 
-// Puts the watcher's fd in the fd set: 0 or a negative errno (-EPERM for a
-// regular file, which epoll refuses).
-int Reactor::add_to_fd_set(FdWatcher *watcher) {
+namespace {
+
+// A watcher's registration in the fd set: every event, edge-triggered, and
+// the fd with its generation as the event data.
+epoll_event interest_of(const FdWatcher &watcher) {
   epoll_event interest{};
   interest.events = kFdSetEvents;
   interest.data.u64 =
-      static_cast<uint64_t>(watcher->generation) << 32 | static_cast<uint32_t>(watcher->fd);
+      static_cast<uint64_t>(watcher.generation) << 32 | static_cast<uint32_t>(watcher.fd);
+  return interest;
+}
+
+} // namespace
+
+// Puts the watcher's fd in the fd set: 0 or a negative errno (-EPERM for a
+// regular file, which epoll refuses).
+int Reactor::add_to_fd_set(FdWatcher *watcher) {
+  epoll_event interest = interest_of(*watcher);
   long rc = sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_ADD, watcher->fd, &interest);
   if (rc == -EEXIST) { // this file at this number is still in the set
     rc = sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_MOD, watcher->fd, &interest);
@@ -342,10 +354,7 @@ void Reactor::recheck_registrations(int64_t now) {
       continue;
     }
     watcher->rechecked_ns = now;
-    epoll_event interest{};
-    interest.events = kFdSetEvents;
-    interest.data.u64 =
-        static_cast<uint64_t>(watcher->generation) << 32 | static_cast<uint32_t>(watcher->fd);
+    epoll_event interest = interest_of(*watcher);
     if (sys::call(SYS_epoll_ctl, fd_set_, EPOLL_CTL_MOD, watcher->fd, &interest) == -ENOENT) {
       add_to_fd_set(watcher);
     }
