@@ -216,8 +216,10 @@ void Worker::scheduler_loop() {
         expire_timers(now);
       }
     }
+    uint64_t fd_wakeups = reactor_.stats().fd_wakeups;
     reactor_.poll(run_queue_.empty());
     ++stats_.reactor_polls;
+    run_queue_.prefetch_in_batches(reactor_.stats().fd_wakeups != fd_wakeups);
     GreenThread *next = run_queue_.pop_front();
     if (next == nullptr) {
       continue;
