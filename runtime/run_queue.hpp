@@ -79,6 +79,35 @@ public:
     return owner(node);
   }
 
+  // pop_front() then push_back(thread) in one, for a yield: returns the
+  // front and queues `thread` behind the rest, or returns nullptr and queues
+  // nothing when the queue is empty. Two threads taking turns leave and find
+  // the queue with one thread in it, and no branch goes through empty.
+  GreenThread *rotate(GreenThread *thread) {
+    ListNode *node = head_;
+    if (node == nullptr) {
+      return nullptr;
+    }
+    if (in_batches_) [[unlikely]] {
+      GreenThread *front = pop_front();
+      push_back(thread);
+      return front;
+    }
+    ListNode *queued = static_cast<RunLink *>(thread);
+    queued->next = nullptr;
+    ListNode *after = node->next;
+    if (after == nullptr) {
+      head_ = queued; // the front was alone: `thread` (running, hot) is next
+    } else {
+      head_ = after;
+      tail_->next = queued;
+      prefetch_resume_lines(owner(after));
+    }
+    tail_ = queued;
+    node->next = nullptr;
+    return owner(node);
+  }
+
   // Chooses how the pops from now on prefetch; see the comment above.
   void prefetch_in_batches(bool in_batches) {
     in_batches_ = in_batches;

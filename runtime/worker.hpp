@@ -144,12 +144,11 @@ public:
     GreenThread *self = running_;
     if (dispatch_budget_ > 0) [[likely]] {
       --dispatch_budget_;
-      GreenThread *next = run_queue_.pop_front();
+      GreenThread *next = run_queue_.rotate(self);
       if (next == nullptr) {
         return; // a lone yield: nobody else wants to run
       }
       transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
-      run_queue_.push_back(self);
       switch_to(self, next, false);
     } else {
       // running_ is never null on a green thread: switch_to cleared it for

@@ -57,3 +57,27 @@ TEST_CASE("the run queue pops in push order, one ahead and in batches") {
     CHECK(popped[index] == &threads.records[index]);
   }
 }
+
+TEST_CASE("a rotation pops the front and queues the yielding thread behind the rest") {
+  Threads threads(5);
+  sprig::GreenThread *yielding = &threads.records[4];
+  for (bool in_batches : {false, true}) {
+    sprig::RunQueue queue;
+    queue.prefetch_in_batches(in_batches);
+    CHECK(queue.rotate(yielding) == nullptr); // nobody else: nothing queued
+    CHECK(queue.empty());
+    queue.push_back(&threads.records[0]);
+    CHECK(queue.rotate(yielding) == &threads.records[0]); // the front was alone
+    CHECK(queue.pop_front() == yielding);
+    CHECK(queue.empty());
+    for (size_t index = 0; index < 3; ++index) {
+      queue.push_back(&threads.records[index]);
+    }
+    queue.prefetch_in_batches(in_batches);
+    CHECK(queue.rotate(yielding) == &threads.records[0]);
+    CHECK(queue.pop_front() == &threads.records[1]);
+    CHECK(queue.pop_front() == &threads.records[2]);
+    CHECK(queue.pop_front() == yielding);
+    CHECK(queue.pop_front() == nullptr);
+  }
+}
