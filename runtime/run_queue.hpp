@@ -34,7 +34,7 @@ namespace sprig {
 // the record's park line (wake_result and the fields park() clears). Echo
 // at 10,000 connections, 6 interleaved 4 s runs: server user CPU per round
 // trip 1.53 -> 0.97 us, 85,300 -> 90,000 round trips/s (the epoll server
-// 95,400). Batches are not used for yields: at 10,000 yielding threads they
+// 95,400). Yields do not turn batches on: at 10,000 yielding threads they
 // measured 12.1 -> 13.6 ns, the walk along kBatch records being serial,
 // while a yield queue is in allocation order, which the hardware prefetchers
 // already follow. Also measured and rejected: prefetching the woken
