@@ -71,7 +71,7 @@ public:
       prefetched_through_ = nullptr;
       in_batches_ = false;
     } else if (!in_batches_) {
-      prefetch_resume_lines(owner(head_));
+      prefetch_resume_lines(owner(head_), kStackLinesNext);
     } else if (prefetched_through_ == nullptr || node == prefetched_through_) {
       prefetch_next_batch();
     }
@@ -101,7 +101,7 @@ public:
     } else {
       head_ = after;
       tail_->next = queued;
-      prefetch_resume_lines(owner(after));
+      prefetch_resume_lines(owner(after), kStackLinesNext);
     }
     tail_ = queued;
     node->next = nullptr;
@@ -125,23 +125,21 @@ private:
     return static_cast<GreenThread *>(static_cast<RunLink *>(node));
   }
 
-  static void prefetch_resume_lines(const GreenThread *thread) {
-    // The switch frame (64 bytes) and the frames of the functions that
-    // parked: the lines a resumed thread reads first.
+  // The first `lines` cache lines from a parked thread's saved sp up: the
+  // switch frame (64 bytes) and the frames of the functions that parked,
+  // which it reads first when resumed.
+  static void prefetch_resume_lines(const GreenThread *thread, ptrdiff_t lines) {
     const auto *frame = static_cast<const char *>(thread->context.sp);
-    __builtin_prefetch(frame, 1);
-    __builtin_prefetch(frame + 64, 1);
-    __builtin_prefetch(frame + 128, 1);
+    for (ptrdiff_t line = 0; line < lines; ++line) {
+      __builtin_prefetch(frame + line * kCacheLine, 1);
+    }
   }
 
   void prefetch_next_batch() {
     ListNode *node = head_;
     for (int count = 1;; ++count) {
       const GreenThread *thread = owner(node);
-      const auto *frame = static_cast<const char *>(thread->context.sp);
-      for (ptrdiff_t line = 0; line < kStackLinesWoken; ++line) {
-        __builtin_prefetch(frame + line * kCacheLine, 1);
-      }
+      prefetch_resume_lines(thread, kStackLinesWoken);
       __builtin_prefetch(&thread->wake_result, 1);
       if (count == kBatch || node->next == nullptr) {
         break;
@@ -152,6 +150,7 @@ private:
   }
 
   static constexpr int kBatch = 8;
+  static constexpr ptrdiff_t kStackLinesNext = 3;
   static constexpr ptrdiff_t kStackLinesWoken = 8;
   static constexpr ptrdiff_t kCacheLine = 64;
 
