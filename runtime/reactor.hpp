@@ -261,7 +261,7 @@ private:
   Vector<RemoteWake> inbox_;
   Vector<RemoteWake> inbox_drained_;
 
-  unsigned own_active_handles_ = 0; // active handles right after init: async, timer, fd set
+  unsigned own_active_handles_ = 0; // active handles right after init: async, timer
   ReactorStats stats_;
   static constexpr int kHarvestBatch = 256;
   // The event data of libuv's epoll instance in the fd set (fds' have a

@@ -114,9 +114,8 @@ long blocking_input(int fd, bool call_nonblocking, Call call, size_t requested =
 // real call once. A blocking write to a stream returns only when all is
 // written, an error comes, or the send timeout passes (then the bytes
 // written so far, if any).
-long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
-                     long (*call)(int fd, const iovec *iov, int count, bool dontwait,
-                                  void *context),
+using OutputCall = long (*)(int fd, const iovec *iov, int count, bool dontwait, void *context);
+long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count, OutputCall call,
                      void *context);
 
 } // namespace sprig::shim

@@ -14,8 +14,6 @@ namespace {
 
 constexpr int kMaxIov = 1024; // IOV_MAX
 
-using OutputCall = long (*)(int fd, const iovec *iov, int count, bool dontwait, void *context);
-
 // blocking_output's loop over the program's iovecs, copied to `cursor`,
 // which it advances as bytes go out.
 long write_all_of(int fd, const FdInfo &info, iovec *cursor, int left, OutputCall call,
