@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,10 +20,20 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_runs;
+static atomic_int init_running; /* the first initializer has started */
+static atomic_int init_may_end; /* ... and may return (set after the fork) */
+
+/* Bounded waits (1 ms naps, at most 10 s): a loaded machine only slows them. */
+static void wait_for(atomic_int *flag) {
+  for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+    usleep(1000);
+  }
+}
 
 static void slow_init(void) {
   init_runs++;
-  usleep(300000);
+  atomic_store(&init_running, 1);
+  wait_for(&init_may_end);
 }
 
 static void *run_once(void *arg) {
@@ -33,16 +44,18 @@ static void *run_once(void *arg) {
 static void fork_during_once(void) {
   pthread_t thread;
   pthread_create(&thread, NULL, run_once, NULL);
-  usleep(100000); /* the initializer is running */
+  wait_for(&init_running);
   fflush(stdout);
   pid_t child = fork();
   if (child == 0) {
     alarm(1);
+    atomic_store(&init_may_end, 1); /* an initializer the child runs returns at once */
     pthread_once(&once, slow_init);
     _exit(init_runs == 2 ? 0 : 1);
   }
   int status = 0;
   waitpid(child, &status, 0);
+  atomic_store(&init_may_end, 1);
   pthread_join(thread, NULL);
   printf("the child's pthread_once() on a control whose initializer ran at fork: %s\n",
          WIFEXITED(status) && WEXITSTATUS(status) == 0        ? "ran the initializer again"
@@ -54,12 +67,14 @@ struct reader {
   int fd;
   long rc;
   int error;
+  atomic_int reading; /* about to call read() */
 };
 
 static void *read_one(void *arg) {
   struct reader *reader = arg;
   char byte;
   errno = 0;
+  atomic_store(&reader->reading, 1);
   reader->rc = read(reader->fd, &byte, 1);
   reader->error = errno;
   return NULL;
@@ -90,9 +105,10 @@ static void describe(char *out, size_t size, long rc, int error) {
 static void vfork_child_closes(void) {
   int pair[2];
   socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
-  struct reader reader = {pair[0], 0, 0};
+  struct reader reader = {pair[0], 0, 0, 0};
   pthread_t waiting;
   pthread_create(&waiting, NULL, read_one, &reader);
+  wait_for(&reader.reading);
   usleep(50000); /* the reader waits */
   pid_t child = vfork();
   if (child == 0) {
@@ -103,7 +119,7 @@ static void vfork_child_closes(void) {
   int flags = fcntl(pair[0], F_GETFL);
   pthread_t sender;
   pthread_create(&sender, NULL, send_later, &pair[1]);
-  struct reader again = {pair[0], 0, 0};
+  struct reader again = {pair[0], 0, 0, 0};
   read_one(&again); /* the parent reads too, before the peer sends */
   pthread_join(waiting, NULL);
   pthread_join(sender, NULL);

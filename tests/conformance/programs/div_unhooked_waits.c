@@ -1,4 +1,4 @@
-/* div_unhooked_waits.c - sigwait(), sigwaitinfo(), sigsuspend() and pause() for a signal another process sends 200 ms later, msgrcv() and mq_receive() for its message, epoll_pwait2() for its write to a pipe, and a 200 ms futex wait through syscall(): does a witness thread keep ticking meanwhile? */
+/* div_unhooked_waits.c - sigwait(), sigwaitinfo(), sigsuspend() and pause() for a signal another process sends 200 ms after the call began to wait, msgrcv() and mq_receive() for its message, epoll_pwait2() for its write to a pipe, and a 200 ms futex wait through syscall(): does a witness thread keep ticking meanwhile? */
 /* sprig: own-test */
 /* A divergence sprig(7) lists ("Blocking calls sprig does not interpose"):
  * under sprig each call blocks the worker, so the witness stops.
@@ -48,12 +48,36 @@ static void on_signal(int signal_number) {
   handled++;
 }
 
-/* A child that signals this process after the delay. */
+/* In a child: waits until the parent's main thread sleeps (state S in its
+ * /proc stat, looked at every 1 ms for at most 10 s), so the parent is inside
+ * its call however slowly a loaded machine runs it, then for the delay. */
+static void wait_until_parent_waits(pid_t parent) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)parent, (int)parent);
+  for (int i = 0; i < 10000; i++) {
+    char line[512] = "";
+    FILE *stat = fopen(path, "r");
+    if (stat != NULL) {
+      if (fgets(line, sizeof line, stat) == NULL) {
+        line[0] = '\0';
+      }
+      fclose(stat);
+    }
+    const char *name_end = strrchr(line, ')');
+    if (name_end != NULL && name_end[1] == ' ' && name_end[2] == 'S') {
+      break;
+    }
+    usleep(1000);
+  }
+  usleep(kDelayUs);
+}
+
+/* A child that signals this process once it waits, after the delay. */
 static pid_t signal_later(int signal_number) {
   pid_t parent = getpid();
   pid_t child = fork();
   if (child == 0) {
-    usleep(kDelayUs);
+    wait_until_parent_waits(parent);
     kill(parent, signal_number);
     _exit(0);
   }
@@ -105,9 +129,10 @@ static void message_waits(void) {
     long type;
     char text[8];
   } message = {1, "sysv"};
+  pid_t parent = getpid();
   pid_t child = fork();
   if (child == 0) {
-    usleep(kDelayUs);
+    wait_until_parent_waits(parent);
     _exit(msgsnd(queue, &message, sizeof message.text, 0) == 0 ? 0 : 1);
   }
   struct message got = {0, ""};
@@ -128,7 +153,7 @@ static void message_waits(void) {
   mq_unlink(name);
   child = fork();
   if (child == 0) {
-    usleep(kDelayUs);
+    wait_until_parent_waits(parent);
     _exit(mq_send(posix_queue, "posix", 5, 0) == 0 ? 0 : 1);
   }
   char text[16];
@@ -147,9 +172,10 @@ static void epoll_pwait2_wait(void) {
   int epoll_fd = epoll_create1(0);
   struct epoll_event event = {.events = EPOLLIN};
   epoll_ctl(epoll_fd, EPOLL_CTL_ADD, pipe_fds[0], &event);
+  pid_t parent = getpid();
   pid_t child = fork();
   if (child == 0) {
-    usleep(kDelayUs);
+    wait_until_parent_waits(parent);
     _exit(write(pipe_fds[1], "e", 1) == 1 ? 0 : 1);
   }
   struct timespec limit = {5, 0};

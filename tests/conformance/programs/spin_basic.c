@@ -16,6 +16,7 @@ static int inside;
 static atomic_int overlaps;
 static atomic_int ticks;
 static atomic_int stop;
+static atomic_int waiting; /* the waiter is about to ask for the held lock */
 
 static void *incrementer(void *arg) {
   (void)arg;
@@ -47,6 +48,7 @@ static void *witness(void *arg) {
 static void *waiter(void *arg) {
   int *during = arg;
   int before = atomic_load(&ticks);
+  atomic_store(&waiting, 1);
   pthread_spin_lock(&lock);
   *during = atomic_load(&ticks) - before;
   pthread_spin_unlock(&lock);
@@ -72,14 +74,21 @@ int main(void) {
   printf("counter: %ld of %d, overlaps: %d\n", counter, kThreads * kIncrements,
          atomic_load(&overlaps));
 
-  /* main holds the lock across a 300 ms sleep; a waiter wants it; the witness ticks on */
+  /* main holds the lock, sleeping, until a waiter wants it and the witness has
+   * ticked 10 times since (at most 10 s, so a loaded machine only slows it) */
   pthread_t witness_thread, waiter_thread;
   int during = 0;
   pthread_create(&witness_thread, NULL, witness, NULL);
   usleep(20000);
   pthread_spin_lock(&lock);
   pthread_create(&waiter_thread, NULL, waiter, &during);
-  usleep(300000);
+  for (int i = 0; i < 5000 && !atomic_load(&waiting); i++) {
+    usleep(1000);
+  }
+  int start = atomic_load(&ticks);
+  for (int i = 0; i < 1000 && atomic_load(&ticks) - start < 10; i++) {
+    usleep(10000);
+  }
   pthread_spin_unlock(&lock);
   pthread_join(waiter_thread, NULL);
   atomic_store(&stop, 1);
