@@ -4,10 +4,20 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
 static volatile int progress;
+static atomic_int disabled; /* the thread has disabled cancellation and printed its first line */
+static atomic_int cancel_sent; /* main has cancelled it and printed so */
+
+/* Bounded waits (1 ms naps, at most 10 s): a loaded machine only slows them. */
+static void wait_for(atomic_int *flag) {
+  for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+    usleep(1000);
+  }
+}
 
 static void handler(void *text) {
   usleep(1000); /* a cancellation point inside a handler: no second cancel */
@@ -20,7 +30,9 @@ static void *disabled_then_enabled(void *arg) {
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
   printf("  old state was enable: %s\n", old == PTHREAD_CANCEL_ENABLE ? "yes" : "no");
   pthread_cleanup_push(handler, "disabled thread");
+  atomic_store(&disabled, 1);
   usleep(100000); /* the cancel arrives during this sleep, which completes */
+  wait_for(&cancel_sent); /* (or during this wait, if main runs late) */
   progress = 1;
   printf("  sleep finished while disabled\n");
   fflush(stdout);
@@ -67,9 +79,11 @@ int main(void) {
   void *result = NULL;
 
   pthread_create(&thread, NULL, disabled_then_enabled, NULL);
+  wait_for(&disabled);
   usleep(30000);
   printf("cancel disabled thread -> %d\n", pthread_cancel(thread));
   fflush(stdout);
+  atomic_store(&cancel_sent, 1);
   pthread_join(thread, &result);
   printf("disabled thread: canceled %s, progress %d\n", result == PTHREAD_CANCELED ? "yes" : "no",
          progress);

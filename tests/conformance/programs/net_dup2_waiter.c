@@ -18,11 +18,13 @@ struct waiter {
   long rc;
   int error;
   char byte;
+  atomic_int reading; /* about to call read() */
   atomic_int done;
 };
 
 static void *wait_for_data(void *arg) {
   struct waiter *job = arg;
+  atomic_store(&job->reading, 1);
   job->rc = read(job->fd, &job->byte, 1);
   job->error = errno;
   atomic_store(&job->done, 1);
@@ -36,6 +38,10 @@ int main(void) {
   struct waiter job = {.fd = pair[0]};
   pthread_t thread;
   pthread_create(&thread, NULL, wait_for_data, &job);
+  /* at most 10 s, so a loaded machine only slows it */
+  for (int i = 0; i < 10000 && !atomic_load(&job.reading); i++) {
+    usleep(1000);
+  }
   usleep(100000); /* the reader is blocked in read() now */
   int null_fd = open("/dev/null", O_RDONLY);
   int rc = dup2(null_fd, pair[0]);

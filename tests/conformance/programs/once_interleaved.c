@@ -14,9 +14,18 @@ static atomic_int first_runs;
 static atomic_int second_runs;
 static char order[8];
 static atomic_int finished;
+static atomic_int first_started; /* the first initializer runs */
+
+/* Bounded waits (1 ms naps, at most 10 s): a loaded machine only slows them. */
+static void wait_for(atomic_int *flag) {
+  for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+    usleep(1000);
+  }
+}
 
 static void first_init(void) {
   atomic_fetch_add(&first_runs, 1);
+  atomic_store(&first_started, 1);
   usleep(100000); /* started first, finishes first, while the second still runs */
   order[atomic_fetch_add(&finished, 1)] = '1';
 }
@@ -24,6 +33,9 @@ static void first_init(void) {
 static void second_init(void) {
   atomic_fetch_add(&second_runs, 1);
   usleep(300000);
+  /* the first ends first however slowly a loaded machine runs it, unless it
+   * must wait for this one to end (nested): then this one gives up after 10 s */
+  wait_for(&finished);
   order[atomic_fetch_add(&finished, 1)] = '2';
 }
 
@@ -35,7 +47,7 @@ static void *run_first(void *arg) {
 
 static void *run_second(void *arg) {
   (void)arg;
-  usleep(50000);
+  wait_for(&first_started); /* the second starts while the first runs */
   pthread_once(&second_once, second_init);
   return NULL;
 }

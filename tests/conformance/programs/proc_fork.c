@@ -12,21 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 enum { kSleepers = 50 };
 
-static atomic_int ticks;
+/* In a page the first child shares (MAP_SHARED): the witness's ticks, and the
+ * ticks when the parent began its blocking waitpid for that child (-1 before). */
+static atomic_int *ticks;
+static atomic_int *wait_began;
 static atomic_int stop;
 static atomic_int sleepers_done;
 static atomic_int atexit_runs;
+static atomic_int forked; /* the first fork has happened (set in both processes) */
+
+/* Bounded waits (1 ms naps, at most 10 s): a loaded machine only slows them. */
+static void wait_for(atomic_int *flag) {
+  for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+    usleep(1000);
+  }
+}
 
 static void *witness(void *arg) {
   (void)arg;
   for (int i = 0; i < 4000 && !atomic_load(&stop); i++) {
-    atomic_fetch_add(&ticks, 1);
+    atomic_fetch_add(ticks, 1);
     usleep(5000);
   }
   return NULL;
@@ -35,6 +47,7 @@ static void *witness(void *arg) {
 static void *sleeper(void *arg) {
   (void)arg;
   usleep(300000);
+  wait_for(&forked); /* however late a loaded machine forks: the child's copy of the counter is 0 */
   atomic_fetch_add(&sleepers_done, 1);
   return NULL;
 }
@@ -60,6 +73,15 @@ static int child_main(void) {
   ssize_t n = read(pair[0], buffer, sizeof buffer - 1);
   pthread_join(thread, NULL);
   usleep(100000);
+  /* The parent's WNOHANG saw this child run, and the witness ticks 5 times while
+   * the parent waits (at most 10 s each, so a loaded machine only slows it). */
+  int began = -1;
+  for (int i = 0; i < 10000 && (began = atomic_load(wait_began)) < 0; i++) {
+    usleep(1000);
+  }
+  for (int i = 0; i < 1000 && atomic_load(ticks) - began < 5; i++) {
+    usleep(10000);
+  }
   if (n != 23 || strcmp(buffer, "from the child's thread") != 0) {
     return 92;
   }
@@ -102,6 +124,13 @@ static void *exit_from_thread(void *arg) {
 
 int main(void) {
   alarm(20);
+  atomic_int *shared = mmap(NULL, 2 * sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) {
+    return 1;
+  }
+  ticks = &shared[0];
+  wait_began = &shared[1];
+  atomic_store(wait_began, -1);
   pthread_t sleepers[kSleepers], witness_thread;
   for (int i = 0; i < kSleepers; i++) {
     pthread_create(&sleepers[i], NULL, sleeper, NULL);
@@ -112,15 +141,17 @@ int main(void) {
   /* fork while 50 threads sleep. */
   fflush(stdout);
   pid_t child = fork();
+  atomic_store(&forked, 1);
   if (child == 0) {
     _exit(child_main());
   }
   int status = -1;
   pid_t early = waitpid(child, &status, WNOHANG);
   printf("WNOHANG while the child runs: %d\n", early);
-  int before = atomic_load(&ticks);
+  int before = atomic_load(ticks);
+  atomic_store(wait_began, before);
   pid_t waited = waitpid(child, &status, 0);
-  int during = atomic_load(&ticks) - before;
+  int during = atomic_load(ticks) - before;
   printf("waitpid: %s, exited %s, code %d\n", waited == child ? "the child" : "wrong", WIFEXITED(status) ? "yes" : "no",
          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   printf("witness ticked while the parent waited: %s\n", during >= 5 ? "yes" : "no");

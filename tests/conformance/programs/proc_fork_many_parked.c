@@ -21,6 +21,14 @@ static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
 static int reader_pairs[kEach][2];
 static atomic_int finished;
 static int listen_port;
+static atomic_int forked; /* the fork has happened (set in both processes) */
+
+/* Bounded waits (1 ms naps, at most 10 s): a loaded machine only slows them. */
+static void wait_for(atomic_int *flag) {
+  for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+    usleep(1000);
+  }
+}
 
 static void *cond_waiter(void *arg) {
   (void)arg;
@@ -53,6 +61,7 @@ static void *socket_reader(void *arg) {
 static void *sleeper(void *arg) {
   (void)arg;
   usleep(300000);
+  wait_for(&forked); /* however late a loaded machine forks: the child's copy of the counter is 0 */
   atomic_fetch_add(&finished, 1);
   return NULL;
 }
@@ -122,6 +131,7 @@ static void *forker(void *arg) {
 
   fflush(stdout);
   pid_t child = fork();
+  atomic_store(&forked, 1);
   if (child == 0) {
     close(channel[0]);
     close(listener);
@@ -136,6 +146,10 @@ static void *forker(void *arg) {
   read_line(connection, line, sizeof line);
   printf("parent read from the child's TCP connection: %s", line);
   close(connection);
+  /* the sleepers end meanwhile, however late a loaded machine runs them (at most 10 s) */
+  for (int i = 0; i < 10000 && atomic_load(&finished) < kEach; i++) {
+    usleep(1000);
+  }
   int status = 0;
   pid_t waited = waitpid(child, &status, 0);
   printf("waitpid: %s, exit status %d\n", waited == child ? "the child" : "wrong",

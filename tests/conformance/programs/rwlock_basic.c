@@ -14,6 +14,15 @@ static atomic_int readers_inside;
 static atomic_int most_readers_inside;
 static atomic_int ticks;
 static atomic_int stop;
+static atomic_int writer_waiting; /* the writer is about to ask for the lock */
+static atomic_int writer_timed_out; /* ... its timed lock has returned; it asks again, with no timeout */
+
+/* Bounded waits (1 ms naps, at most 10 s): a loaded machine only slows them. */
+static void wait_for(atomic_int *flag) {
+  for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+    usleep(1000);
+  }
+}
 
 static struct timespec in_ms(clockid_t clock, long ms) {
   struct timespec ts;
@@ -40,7 +49,12 @@ static void *reader(void *arg) {
   int most = atomic_load(&most_readers_inside);
   while (inside > most && !atomic_compare_exchange_weak(&most_readers_inside, &most, inside)) {
   }
-  usleep(100000); /* all readers are inside together */
+  /* all readers are inside together: each stays until the fourth has come in
+   * (at most 2 s each, however slowly a loaded machine starts them; readers
+   * that excluded each other would still end before the alarm) */
+  for (int i = 0; i < 2000 && atomic_load(&most_readers_inside) < 4; i++) {
+    usleep(1000);
+  }
   atomic_fetch_sub(&readers_inside, 1);
   pthread_rwlock_unlock(&lock);
   return NULL;
@@ -60,11 +74,13 @@ static void *timed_writer(void *arg) {
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   struct timespec deadline = in_ms(CLOCK_REALTIME, 150);
+  atomic_store(&writer_waiting, 1);
   int rc = pthread_rwlock_timedwrlock(&lock, &deadline);
   long waited = ms_since(&start);
   printf("timedwrlock against a reader: %s, waited >= 140 ms: %s\n", strerror(rc),
          waited >= 140 ? "yes" : "no");
   deadline = in_ms(CLOCK_MONOTONIC, 5000);
+  atomic_store(&writer_timed_out, 1);
   rc = pthread_rwlock_clockwrlock(&lock, CLOCK_MONOTONIC, &deadline);
   printf("clockwrlock once the reader leaves: %s, before the deadline: %s\n", strerror(rc),
          ms_since(&start) < 3000 ? "yes" : "no");
@@ -119,9 +135,17 @@ int main(void) {
   pthread_t witness_thread, writer_thread;
   pthread_create(&witness_thread, NULL, witness, NULL);
   usleep(20000);
-  int before = atomic_load(&ticks);
   pthread_create(&writer_thread, NULL, timed_writer, NULL);
-  usleep(400000);
+  wait_for(&writer_waiting);
+  int before = atomic_load(&ticks);
+  /* main keeps its read lock until the writer's timed lock has timed out, the
+   * writer waits in its clock lock, and the witness has ticked 20 times since
+   * the writer began to wait (at most 10 s, so a loaded machine only slows it) */
+  wait_for(&writer_timed_out);
+  usleep(50000); /* the writer waits in clockwrlock now */
+  for (int i = 0; i < 1000 && atomic_load(&ticks) - before < 20; i++) {
+    usleep(10000);
+  }
   int during = atomic_load(&ticks) - before;
   pthread_rwlock_unlock(&lock);
   pthread_join(writer_thread, NULL);
