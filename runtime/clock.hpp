@@ -35,11 +35,27 @@ inline int timeout_to_deadline(int64_t timeout_ns, Deadline *deadline) {
   return 0;
 }
 
+// True when a timespec's nanoseconds are in [0, 1 s), as the kernel and
+// glibc require of every timeout and deadline.
+inline bool valid_nanoseconds(const timespec &time) {
+  return time.tv_nsec >= 0 && time.tv_nsec < kNanosPerSecond;
+}
+
+// The deadline `seconds` and `nanos` from now (a valid interval: seconds >= 0,
+// 0 <= nanos < 1 s); an interval too long to count reaches kNoDeadline.
+inline Deadline deadline_after_interval(int64_t seconds, int64_t nanos) {
+  Deadline deadline = kNoDeadline;
+  if (seconds < INT64_MAX / kNanosPerSecond - 1) {
+    timeout_to_deadline(seconds * kNanosPerSecond + nanos, &deadline);
+  }
+  return deadline;
+}
+
 // Turns an absolute time on `clock` (CLOCK_REALTIME or CLOCK_MONOTONIC) into a
 // monotonic deadline. A realtime deadline is converted once, at the call: a
 // later jump of the wall clock does not move it.
 inline int absolute_to_deadline(clockid_t clock, const timespec &when, Deadline *deadline) {
-  if (when.tv_nsec < 0 || when.tv_nsec >= kNanosPerSecond) {
+  if (!valid_nanoseconds(when)) {
     return -EINVAL;
   }
   if (when.tv_sec < 0) {

@@ -139,6 +139,7 @@ public:
   explicit Barrier(unsigned count) : count_(count) {}
   int wait(Deadline deadline); // 1 for the serial thread, 0 for others
   bool busy() const { return !waiters_.empty(); }
+  unsigned count() const { return count_; }
 
 private:
   unsigned count_;

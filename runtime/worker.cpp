@@ -156,7 +156,9 @@ size_t Worker::stack_color(uint64_t id, size_t stack_size) {
 
 int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
                   GreenThread **spawned) {
-  if (start == nullptr || (options.stack_size != 0 && options.stack_size < kMinStackSize)) {
+  // A null start is the caller's to refuse (sprig_spawn does): pthread_create
+  // takes it, and the new thread faults calling it, as natively.
+  if (options.stack_size != 0 && options.stack_size < kMinStackSize) {
     return -EINVAL;
   }
   GreenThread *thread = new_record();
@@ -270,7 +272,11 @@ void Worker::thread_main(GreenThread *thread) {
     exception_state_[0] = nullptr;
     exception_state_[1] = nullptr;
   }
-  void *result = thread->start(thread->argument);
+  // Through a volatile pointer: a null start (pthread_create takes one) must
+  // fault here, as a native thread calling address 0 does, and the compiler
+  // may not assume the call never happens.
+  void *(*volatile start)(void *) = thread->start;
+  void *result = start(thread->argument);
   exit_running(result);
 }
 

@@ -138,6 +138,8 @@ public:
   // Makes a parked thread runnable with `result`; a no-op for any other
   // state. Takes it off its wait queue and out of the timer heap.
   void wake(GreenThread *thread, int result);
+  // True when another green thread is waiting to run on this worker.
+  bool others_runnable() const { return !run_queue_.empty(); }
   // Puts the running thread at the back of the run queue. Inline: the body
   // of sprig_yield and pthread_yield.
   [[gnu::always_inline]] void yield() {

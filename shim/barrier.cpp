@@ -46,8 +46,16 @@ int pthread_barrier_init(pthread_barrier_t *barrier, const pthread_barrierattr_t
   return 0;
 }
 
+// glibc's destroy writes the barrier (it waits for the last round to leave
+// through it), so destroying one on a read-only page faults; this one writes
+// it back as the idle barrier of its count.
 int pthread_barrier_destroy(pthread_barrier_t *barrier) {
-  return green(barrier).busy() ? EBUSY : 0;
+  if (green(barrier).busy()) {
+    return EBUSY;
+  }
+  unsigned count = green(barrier).count();
+  new (barrier) Barrier(count);
+  return 0;
 }
 
 int pthread_barrier_wait(pthread_barrier_t *barrier) {

@@ -56,6 +56,9 @@ inline bool ready_now(int fd, short events) {
 
 // Reads: `call(dontwait)` makes the real call once; with dontwait it must add
 // MSG_DONTWAIT (a socket sprig did not create keeps its own flags).
+// `call_nonblocking`: the call itself never waits (MSG_DONTWAIT, and
+// MSG_ERRQUEUE, which the kernel answers at once, EAGAIN when the queue is
+// empty).
 //
 // `requested` (0: unknown) is how many bytes the call asks for. A read of a
 // stream that returns fewer leaves the stream empty, so the next blocking
@@ -72,8 +75,8 @@ long blocking_input(int fd, bool call_nonblocking, Call call, size_t requested =
     return result_of(call(false));
   }
   FdInfo info = fd_info(fd); // a copy: the table may grow while this thread parks
-  bool nonblocking = info.nonblocking || call_nonblocking;
-  switch (info.mode) {
+  bool nonblocking = info.receive_never_waits() || call_nonblocking;
+  switch (info.readable ? info.mode : FdMode::kPassThrough) { // write-only: EBADF at once
   case FdMode::kOwned:
   case FdMode::kForeignSocket: {
     bool dontwait = info.mode == FdMode::kForeignSocket;

@@ -28,6 +28,11 @@ namespace sprig::shim {
 
 namespace {
 
+// The signals glibc keeps for itself (SIGCANCEL, SIGSETXID in its source):
+// the kernel's first two real-time signals, below the program's SIGRTMIN.
+constexpr int kSignalCancel = 32;
+constexpr int kSignalSetxid = 33;
+
 // Waits that cancellation may interrupt: their code unlinks itself from
 // whatever it waited on when it wakes early. Offload, DNS and remote waits
 // are finished by another OS thread that still writes into the waiter's
@@ -114,16 +119,27 @@ void pthread_testcancel() { act_on_pending_cancel(Worker::current_thread()); }
 // the worker's OS thread, so its handler runs on whichever green thread runs
 // there (the caller, for a thread signalling itself). Signal 0 only checks
 // that the thread exists. See sprig(7).
+//
+// The checks keep glibc's order: its own signals (cancellation and setxid,
+// the first two real-time ones) are refused first; a thread that is exiting
+// or has exited is sent nothing, so any other number gives 0 there; only
+// then does the kernel judge the number.
 int pthread_kill(pthread_t thread, int signal_number) {
   GreenThread *target = Worker::current()->find(to_handle(thread));
   if (target == nullptr) {
     return ESRCH;
   }
+  if (signal_number == kSignalCancel || signal_number == kSignalSetxid) {
+    return EINVAL;
+  }
+  if (target->state == ThreadState::kExited || target->exiting) {
+    return 0;
+  }
   if (signal_number < 0 || signal_number >= NSIG) {
     return EINVAL;
   }
-  if (signal_number == 0 || target->state == ThreadState::kExited || target->exiting) {
-    return 0; // glibc sends nothing to a thread that is exiting or has exited
+  if (signal_number == 0) {
+    return 0;
   }
   return real::pthread_kill(real::pthread_self(), signal_number);
 }

@@ -35,6 +35,10 @@ void classify(int fd, FdInfo &info) {
   }
   long flags = sys::fcntl(fd, F_GETFL);
   info.nonblocking = flags >= 0 && (flags & O_NONBLOCK) != 0;
+  if (flags >= 0) { // the access mode is fixed when the file is opened
+    info.readable = (flags & O_ACCMODE) != O_WRONLY;
+    info.writable = (flags & O_ACCMODE) != O_RDONLY;
+  }
   if (S_ISSOCK(status.st_mode)) {
     info.mode = FdMode::kForeignSocket;
     int type = 0;
@@ -54,6 +58,9 @@ void classify(int fd, FdInfo &info) {
   }
 }
 
+// What fd_info gives for a number that is not an open fd.
+FdInfo g_not_open;
+
 FdInfo &slot(int fd) {
   auto index = static_cast<size_t>(fd);
   if (index >= g_table.size()) {
@@ -65,6 +72,13 @@ FdInfo &slot(int fd) {
 } // namespace
 
 FdInfo &fd_info(int fd) {
+  if (fd < 0 || (static_cast<size_t>(fd) >= g_table.size() && sys::fcntl(fd, F_GETFD) < 0)) {
+    // Not an open fd: the real call will say so (EBADF). The table keeps
+    // nothing for it, and does not grow to a number a program made up.
+    g_not_open = FdInfo{};
+    g_not_open.mode = FdMode::kPassThrough;
+    return g_not_open;
+  }
   FdInfo &info = slot(fd);
   if (info.mode == FdMode::kUnknown) {
     classify(fd, info);

@@ -26,20 +26,31 @@ enum class FdMode : uint8_t {
 };
 
 struct FdInfo {
+
   FdMode mode = FdMode::kUnknown;
   bool nonblocking = false;       // the program's O_NONBLOCK
+  bool readable = true;           // open for reading (O_ACCMODE): a read of a write-only
+  bool writable = true;           // fd, or the reverse, fails at once with EBADF
   bool stream = true;             // SOCK_STREAM or a pipe: a blocking write writes it all
   bool local = false;             // AF_UNIX: a send timeout restarts whenever data moves
-  int64_t receive_timeout_ns = 0; // SO_RCVTIMEO, 0 = none
-  int64_t send_timeout_ns = 0;    // SO_SNDTIMEO, 0 = none
+  bool exclusive_epoll = false;   // an epoll fd with an EPOLLEXCLUSIVE entry (multiplex.cpp)
+  int64_t receive_timeout_ns = 0; // SO_RCVTIMEO, 0 = none, < 0 = never wait (a negative
+  int64_t send_timeout_ns = 0;    // SO_SNDTIMEO  tv_sec, which the kernel takes as zero)
   // The last read of this stream returned less than it asked for: the
   // stream was empty after it, so the next blocking read waits for
   // readiness first instead of trying (see blocking_input).
   bool drained = false;
   uint64_t drained_mark = 0; // the reactor's edge_mark of the fd right after that read
+
+  // True when a receive (or send) on this fd never waits: the program's
+  // O_NONBLOCK, or a socket timeout the kernel holds as zero.
+  bool receive_never_waits() const { return nonblocking || receive_timeout_ns < 0; }
+  bool send_never_waits() const { return nonblocking || send_timeout_ns < 0; }
 };
 
-// The entry for fd, classified on first use. fd must be >= 0.
+// The entry for fd, classified on first use. For a negative fd, or one
+// beyond the table that is not open, a pass-through entry that the table does
+// not keep (a later call of fd_info overwrites it).
 FdInfo &fd_info(int fd);
 // Records an fd sprig just created with O_NONBLOCK on; `like` (accept's
 // listener) lends its socket options, as the kernel copies them on accept.

@@ -8,8 +8,9 @@
 // kinds behave as glibc's do (see RwLockKind); the direct API's locks are FIFO.
 //
 // Error codes follow glibc 2.36: a malformed abstime or an unsupported clock
-// is EINVAL before anything else, even when the lock is free; then EDEADLK
-// when the caller holds the write lock; the try functions say EBUSY for both.
+// is EINVAL before anything else, even when the lock is free (both checked
+// only for a non-null abstime); then EDEADLK when the caller holds the write
+// lock; the try functions say EBUSY for both.
 // pthread_rwlock_destroy returns 0 as glibc's does. Process-shared locks
 // (PTHREAD_PROCESS_SHARED) are refused with ENOSYS, as sem_init refuses
 // pshared semaphores: a green lock cannot be shared with another process.
@@ -58,14 +59,11 @@ int positive(int rc) { return -rc; }
 
 bool valid_clock(clockid_t clock) { return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC; }
 
-bool valid_abstime(const struct timespec *abstime) {
-  return abstime == nullptr || (abstime->tv_nsec >= 0 && abstime->tv_nsec < kNanosPerSecond);
-}
-
-// A null abstime waits without limit, as glibc's does.
+// A null abstime waits without limit, as glibc's does, and then neither the
+// clock nor abstime is checked (glibc checks both only for a non-null one).
 int lock_until(pthread_rwlock_t *rwlock, bool write, clockid_t clock,
                const struct timespec *abstime) {
-  if (!valid_clock(clock) || !valid_abstime(abstime)) {
+  if (abstime != nullptr && (!valid_clock(clock) || !valid_nanoseconds(*abstime))) {
     return EINVAL;
   }
   RwLock &lock = green(rwlock);

@@ -4,6 +4,7 @@
 // shared with other processes through memory sprig does not own: sem_init
 // with pshared refuses with ENOSYS, as glibc does where it has no support;
 // see sprig(7).
+#include "program_memory.hpp"
 #include "shim.hpp"
 #include "sync.hpp"
 #include "worker.hpp"
@@ -26,15 +27,35 @@ Semaphore &green(sem_t *sem) {
   });
 }
 
+// glibc reads abstime->tv_nsec before it looks at the semaphore: a malformed
+// abstime is EINVAL even when a unit is there, and a null or unmapped one
+// faults, natively and here alike.
 int wait_until(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
+  if (!valid_nanoseconds(*abstime)) {
+    return -EINVAL;
+  }
   if (green(sem).value() > 0) {
-    return set_errno_result(green(sem).wait(kNoDeadline));
+    return green(sem).wait(kNoDeadline);
   }
   Deadline deadline = kNoDeadline;
-  if (abstime == nullptr || absolute_to_deadline(clock, *abstime, &deadline) != 0) {
-    return set_errno_result(-EINVAL);
+  if (int rc = absolute_to_deadline(clock, *abstime, &deadline); rc != 0) {
+    return rc;
   }
-  return set_errno_result(green(sem).wait(deadline));
+  return green(sem).wait(deadline);
+}
+
+// True when the semaphore may have green waiters. glibc's sem_destroy reads
+// nothing, so neither may this check fault: the marker is read through a
+// checked copy, and an unreadable semaphore has none.
+bool may_have_waiters(sem_t *sem) {
+  if (sem == nullptr) {
+    return false;
+  }
+  uint32_t words[green_marker_word<Semaphore>() + 1];
+  if (copy_from_program(words, sem, sizeof words) != 0) {
+    return false;
+  }
+  return words[green_marker_word<Semaphore>()] == kGreenLayoutMarker;
 }
 
 } // namespace
@@ -51,7 +72,9 @@ int sem_init(sem_t *sem, int pshared, unsigned value) {
   return 0;
 }
 
-int sem_destroy(sem_t *sem) { return green(sem).busy() ? set_errno_result(-EBUSY) : 0; }
+int sem_destroy(sem_t *sem) {
+  return may_have_waiters(sem) && green(sem).busy() ? set_errno_result(-EBUSY) : 0;
+}
 
 int sem_wait(sem_t *sem) { return set_errno_result(green(sem).wait(kNoDeadline)); }
 
@@ -61,14 +84,15 @@ int sem_trywait(sem_t *sem) {
 }
 
 int sem_timedwait(sem_t *sem, const struct timespec *abstime) {
-  return wait_until(sem, CLOCK_REALTIME, abstime);
+  return set_errno_result(wait_until(sem, CLOCK_REALTIME, abstime));
 }
 
+// glibc's order: the clock, then abstime.
 int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
   if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
     return set_errno_result(-EINVAL);
   }
-  return wait_until(sem, clock, abstime);
+  return set_errno_result(wait_until(sem, clock, abstime));
 }
 
 int sem_post(sem_t *sem) { return set_errno_result(green(sem).post()); }

@@ -48,10 +48,17 @@ template <typename Green, typename Native> void mark_green_layout(Native *object
   reinterpret_cast<uint32_t *>(object)[green_marker_word<Green>()] = kGreenLayoutMarker;
 }
 
+// Whether the green layout is in place (reads the object, never writes it).
+template <typename Green, typename Native> bool has_green_layout(const Native *object) {
+  static_assert((green_marker_word<Green>() + 1) * sizeof(uint32_t) <= sizeof(Native));
+  return reinterpret_cast<const uint32_t *>(object)[green_marker_word<Green>()] ==
+         kGreenLayoutMarker;
+}
+
 template <typename Green, typename Native, typename MakeGreen>
 Green &green_layout(Native *object, MakeGreen make_green) {
   static_assert(sizeof(Green) <= sizeof(Native) && alignof(Green) <= alignof(Native));
-  if (reinterpret_cast<uint32_t *>(object)[green_marker_word<Green>()] != kGreenLayoutMarker) {
+  if (!has_green_layout<Green>(object)) {
     make_green();
     mark_green_layout<Green>(object);
   }

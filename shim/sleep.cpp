@@ -1,4 +1,5 @@
 // sleep.cpp - sleep, usleep, nanosleep and clock_nanosleep park the green thread on a deadline.
+#include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
@@ -24,13 +25,16 @@ void sleep_until(Deadline deadline) {
 
 // -EINVAL for a negative or malformed interval, as nanosleep(2).
 int relative_deadline(const timespec *interval, Deadline *deadline) {
-  if (interval->tv_sec < 0 || interval->tv_nsec < 0 || interval->tv_nsec >= kNanosPerSecond) {
+  if (interval->tv_sec < 0 || !valid_nanoseconds(*interval)) {
     return -EINVAL;
   }
-  int64_t ns = interval->tv_sec > (INT64_MAX / kNanosPerSecond) - 1
-                   ? INT64_MAX - monotonic_now_ns()
-                   : interval->tv_sec * kNanosPerSecond + interval->tv_nsec;
-  return timeout_to_deadline(ns, deadline);
+  *deadline = deadline_after_interval(interval->tv_sec, interval->tv_nsec);
+  return 0;
+}
+
+// The program's interval, as the kernel reads it: 0, or -EFAULT.
+long read_interval(const timespec *req, timespec *interval) {
+  return copy_from_program(interval, req, sizeof *interval);
 }
 
 } // namespace
@@ -49,18 +53,18 @@ int usleep(useconds_t usec) {
   return 0;
 }
 
-int nanosleep(const struct timespec *req, struct timespec *rem) {
-  if (req == nullptr) {
-    return set_errno_result(-EFAULT);
-  }
+// rem is written only when a sleep is interrupted, which a green sleep never
+// is (sprig(7)): a program's rem is left as it was, as natively.
+int nanosleep(const struct timespec *req, struct timespec *) {
+  timespec interval{};
   Deadline deadline = 0;
-  if (int rc = relative_deadline(req, &deadline); rc != 0) {
+  if (long rc = read_interval(req, &interval); rc != 0) {
+    return set_errno_result(static_cast<int>(rc));
+  }
+  if (int rc = relative_deadline(&interval, &deadline); rc != 0) {
     return set_errno_result(rc);
   }
   sleep_until(deadline);
-  if (rem != nullptr) {
-    *rem = timespec{};
-  }
   return 0;
 }
 
@@ -69,22 +73,20 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, stru
     // CPU-time clocks and the rest: as libc does it, blocking the worker.
     return real::clock_nanosleep(clock, flags, req, rem);
   }
-  if (req == nullptr) {
-    return EFAULT;
+  timespec interval{};
+  if (long rc = read_interval(req, &interval); rc != 0) {
+    return static_cast<int>(-rc);
   }
-  if (req->tv_sec < 0) {
+  if (interval.tv_sec < 0) {
     return EINVAL; // absolute or relative, as the kernel says
   }
   Deadline deadline = 0;
-  int rc = (flags & TIMER_ABSTIME) != 0 ? absolute_to_deadline(clock, *req, &deadline)
-                                        : relative_deadline(req, &deadline);
+  int rc = (flags & TIMER_ABSTIME) != 0 ? absolute_to_deadline(clock, interval, &deadline)
+                                        : relative_deadline(&interval, &deadline);
   if (rc != 0) {
     return -rc;
   }
   sleep_until(deadline);
-  if (rem != nullptr && (flags & TIMER_ABSTIME) == 0) {
-    *rem = timespec{};
-  }
   return 0;
 }
 

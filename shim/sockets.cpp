@@ -7,6 +7,7 @@
 // only that view. Sockets sprig did not create keep their flags.
 #include "blocking.hpp"
 #include "call_counts.hpp"
+#include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 
@@ -45,13 +46,27 @@ int socketpair(int domain, int type, int protocol, int sv[2]) {
   return rc;
 }
 
+namespace {
+
+// True when a socket sprig did not create, and whose blocking accept it must
+// wait for first, listens: a blocking accept on any other socket returns at
+// once (EINVAL, EOPNOTSUPP) and must not wait for a connection.
+bool listens(int fd) {
+  int listening = 0;
+  socklen_t length = sizeof listening;
+  return sys::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0;
+}
+
+} // namespace
+
 int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
   if (fd < 0) {
     return real::accept4(fd, addr, addrlen, flags);
   }
   FdInfo listener = fd_info(fd);
+  bool nonblocking = listener.receive_never_waits();
   Deadline deadline = deadline_after(listener.receive_timeout_ns);
-  if (listener.mode == FdMode::kForeignSocket && !listener.nonblocking) {
+  if (listener.mode == FdMode::kForeignSocket && !nonblocking && listens(fd)) {
     // Not ours to make non-blocking: wait for a connection first.
     int ready =
         Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline, Readiness::kUnknown);
@@ -59,7 +74,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
       return finish(ready == -ETIMEDOUT ? -EAGAIN : ready);
     }
   }
-  long client = retry_when_ready(fd, listener.nonblocking, kFdReadable, deadline, [&] {
+  long client = retry_when_ready(fd, nonblocking, kFdReadable, deadline, [&] {
     return result_of(real::accept4(fd, addr, addrlen, flags | SOCK_NONBLOCK));
   });
   if (client >= 0) {
@@ -80,7 +95,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
     // An AF_UNIX listener with a full backlog: a blocking connect waits for
     // room, which no fd event announces, so sprig retries after short naps.
     FdInfo info = fd_info(fd);
-    if (info.mode == FdMode::kOwned && !info.nonblocking && info.local) {
+    if (info.mode == FdMode::kOwned && !info.send_never_waits() && info.local) {
       Deadline deadline = deadline_after(info.send_timeout_ns);
       for (int64_t nap_ns = 100'000; rc == -EAGAIN;
            nap_ns = nap_ns < 50'000'000 ? nap_ns * 2 : nap_ns) {
@@ -100,7 +115,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
     return finish(rc);
   }
   FdInfo info = fd_info(fd);
-  if (info.nonblocking || info.mode != FdMode::kOwned) {
+  if (info.send_never_waits() || info.mode != FdMode::kOwned) {
     return finish(rc);
   }
   // A blocking connect: wait for the handshake, then report its outcome.
@@ -153,11 +168,29 @@ int duplicate_onto(int oldfd, int newfd, int rc) {
   return rc;
 }
 
+// dup2 or dup3 (`dup3` and its `flags`) onto one of sprig's own fds: EBUSY
+// (sprig(7)), but only after the kernel's own checks, in its order
+// (fs/file.c, ksys_dup3 and dup2): bad flags and oldfd == newfd first, then
+// an oldfd that is not open. An own fd counts as not open, as for close().
+long onto_own_fd(int oldfd, int newfd, bool dup3, int flags) {
+  Reactor &reactor = Worker::current()->reactor();
+  if (dup3 && (flags & ~O_CLOEXEC) != 0) {
+    return -EINVAL;
+  }
+  if (oldfd == newfd) {
+    return dup3 ? -EINVAL : -EBADF;
+  }
+  if (reactor.is_own_fd(oldfd) || real::fcntl(oldfd, F_GETFD) < 0) {
+    return -EBADF;
+  }
+  return -EBUSY;
+}
+
 } // namespace
 
 int dup2(int oldfd, int newfd) {
   if (Worker::current()->reactor().is_own_fd(newfd)) {
-    return set_errno_result(-EBUSY); // sprig's own fd; see sprig(7)
+    return set_errno_result(static_cast<int>(onto_own_fd(oldfd, newfd, false, 0)));
   }
   if (oldfd != newfd && newfd >= 0 && real::fcntl(oldfd, F_GETFD) >= 0) {
     Worker::current()->reactor().forget_fd(newfd);
@@ -167,7 +200,7 @@ int dup2(int oldfd, int newfd) {
 
 int dup3(int oldfd, int newfd, int flags) {
   if (Worker::current()->reactor().is_own_fd(newfd)) {
-    return set_errno_result(-EBUSY);
+    return set_errno_result(static_cast<int>(onto_own_fd(oldfd, newfd, true, flags)));
   }
   if (oldfd != newfd && newfd >= 0 && real::fcntl(oldfd, F_GETFD) >= 0) {
     Worker::current()->reactor().forget_fd(newfd);
@@ -175,20 +208,37 @@ int dup3(int oldfd, int newfd, int flags) {
   return duplicate_onto(oldfd, newfd, real::dup3(oldfd, newfd, flags));
 }
 
+namespace {
+
+// A socket timeout as the kernel holds it (net/core/sock.c, sock_set_timeout):
+// a negative tv_sec is zero, which never waits (-1 here); zero, and one too
+// long to count, wait for ever (0 here).
+int64_t socket_timeout_ns(const timeval &timeout) {
+  if (timeout.tv_sec < 0) {
+    return -1;
+  }
+  if (timeout.tv_sec >= INT64_MAX / kNanosPerSecond - 1) {
+    return 0;
+  }
+  return timeout.tv_sec * kNanosPerSecond + timeout.tv_usec * 1000;
+}
+
+} // namespace
+
 int setsockopt(int fd, int level, int name, const void *value, socklen_t length) {
   int rc = real::setsockopt(fd, level, name, value, length);
-  if (rc == 0 && fd >= 0 && level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) &&
-      length >= sizeof(timeval)) {
-    const auto *timeout = static_cast<const timeval *>(value);
-    int64_t ns = timeout->tv_sec * kNanosPerSecond + timeout->tv_usec * 1000;
+  // SO_RCVTIMEO_NEW and SO_SNDTIMEO_NEW take the same 64-bit layout on x86-64.
+  bool receive = name == SO_RCVTIMEO || name == SO_RCVTIMEO_NEW;
+  bool send = name == SO_SNDTIMEO || name == SO_SNDTIMEO_NEW;
+  if (rc == 0 && level == SOL_SOCKET && (receive || send) && length >= sizeof(timeval)) {
+    // The kernel has read `value` and found it good.
+    int64_t ns = socket_timeout_ns(*static_cast<const timeval *>(value));
     FdInfo &info = fd_info(fd);
-    (name == SO_RCVTIMEO ? info.receive_timeout_ns : info.send_timeout_ns) = ns;
+    (receive ? info.receive_timeout_ns : info.send_timeout_ns) = ns;
   }
   return rc;
 }
 
-// fcntl's and ioctl's third argument is an int or a pointer; the SysV ABI
-// passes both in one register, so it is read as an unsigned long.
 int fcntl_green(int fd, int command, unsigned long argument) {
   switch (command) {
   case F_GETFL: {
@@ -225,19 +275,25 @@ int fcntl_green(int fd, int command, unsigned long argument) {
 }
 
 int ioctl_green(int fd, unsigned long request, unsigned long argument) {
-  if (request == FIONBIO && argument != 0 && fd >= 0) {
+  if (request == FIONBIO && fd >= 0) {
+    const auto *value = reinterpret_cast<const int *>(argument);
     FdInfo &info = fd_info(fd);
-    bool wants_nonblocking = *reinterpret_cast<const int *>(argument) != 0;
     if (info.mode == FdMode::kOwned) {
+      // The kernel's flag stays on; its checks come in its order: the fd,
+      // then the argument.
+      int wants_nonblocking = 0;
       if (real::fcntl(fd, F_GETFL) < 0) {
         return -1; // EBADF, as ioctl would say
       }
-      info.nonblocking = wants_nonblocking; // the kernel's flag stays on
+      if (copy_from_program(&wants_nonblocking, value, sizeof wants_nonblocking) != 0) {
+        return set_errno_result(-EFAULT);
+      }
+      info.nonblocking = wants_nonblocking != 0;
       return 0;
     }
     int rc = real::ioctl(fd, request, argument);
     if (rc == 0) {
-      fd_info(fd).nonblocking = wants_nonblocking;
+      fd_info(fd).nonblocking = *value != 0; // the kernel has read it
     }
     return rc;
   }

@@ -42,7 +42,15 @@ FILE *fdopen(int fd, const char *mode) {
   functions.write = cookie_write;
   functions.close = cookie_close;
   // Sockets cannot seek: no seek function makes fseek fail with ESPIPE.
-  return fopencookie(reinterpret_cast<void *>(static_cast<intptr_t>(fd)), mode, functions);
+  FILE *stream = fopencookie(reinterpret_cast<void *>(static_cast<intptr_t>(fd)), mode, functions);
+  if (stream != nullptr && mode[0] == 'a') {
+    // As glibc's fdopen: a stream opened to append sets O_APPEND on the fd.
+    int flags = real::fcntl(fd, F_GETFL);
+    if (flags >= 0 && (flags & O_APPEND) == 0) {
+      real::fcntl(fd, F_SETFL, flags | O_APPEND);
+    }
+  }
+  return stream;
 }
 
 } // namespace sprig::shim

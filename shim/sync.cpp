@@ -9,6 +9,7 @@
 // Rejected: a hash map from pthread object to a green twin (a lookup and a
 // lock on every call, and a leak for objects never destroyed).
 #include "sync.hpp"
+#include "real.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
 
@@ -53,17 +54,28 @@ int lock_until(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *a
 }
 
 int wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
-               const struct timespec *abstime) {
+               const struct timespec &abstime) {
   Deadline deadline = kNoDeadline;
-  if (abstime == nullptr || absolute_to_deadline(clock, *abstime, &deadline) != 0) {
+  if (absolute_to_deadline(clock, abstime, &deadline) != 0) {
     return EINVAL;
   }
   return positive(green(cond).wait(green(mutex), deadline));
 }
 
+// glibc's own pthread_mutex_init, on a scratch mutex, judges the attribute:
+// whatever it refuses (a robust mutex with PTHREAD_PRIO_PROTECT: ENOTSUP) is
+// refused with its error, and an unreadable attribute faults as natively.
+int glibc_init_error(const pthread_mutexattr_t *attr) {
+  pthread_mutex_t scratch;
+  return real::pthread_mutex_init(&scratch, attr);
+}
+
 } // namespace
 
 int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr) {
+  if (int rc = glibc_init_error(attr); rc != 0) {
+    return rc;
+  }
   int type = PTHREAD_MUTEX_NORMAL;
   if (attr != nullptr && pthread_mutexattr_gettype(attr, &type) != 0) {
     return EINVAL;
@@ -75,7 +87,16 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr) 
   return 0;
 }
 
-int pthread_mutex_destroy(pthread_mutex_t *mutex) { return green(mutex).busy() ? EBUSY : 0; }
+// glibc's destroy writes the mutex (__kind = -1), so destroying one on a
+// read-only page faults; this one writes it back as the idle mutex of its kind.
+int pthread_mutex_destroy(pthread_mutex_t *mutex) {
+  if (green(mutex).busy()) {
+    return EBUSY;
+  }
+  MutexKind kind = green(mutex).kind();
+  new (mutex) Mutex(kind);
+  return 0;
+}
 
 int pthread_mutex_lock(pthread_mutex_t *mutex) { return positive(green(mutex).lock(kNoDeadline)); }
 
@@ -114,26 +135,39 @@ int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex) {
   return positive(green(cond).wait(green(mutex), kNoDeadline));
 }
 
+// glibc's timed waits read abstime->tv_nsec before anything else: a null or
+// unmapped abstime faults there, natively and here alike.
 int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                            const struct timespec *abstime) {
-  return wait_until(cond, mutex, green(cond).clock(), abstime);
-}
-
-int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
-                           const struct timespec *abstime) {
-  if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+  if (!valid_nanoseconds(*abstime)) {
     return EINVAL;
   }
-  return wait_until(cond, mutex, clock, abstime);
+  return wait_until(cond, mutex, green(cond).clock(), *abstime);
 }
 
+// glibc's order: abstime's nanoseconds, then the clock.
+int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
+                           const struct timespec *abstime) {
+  if (!valid_nanoseconds(*abstime) || (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)) {
+    return EINVAL;
+  }
+  return wait_until(cond, mutex, clock, *abstime);
+}
+
+// A condition variable not yet made green has no green waiters; leaving it
+// as it is lets signal and broadcast on one in read-only memory (an all-zero
+// static, never waited on) return 0, as glibc's do.
 int pthread_cond_signal(pthread_cond_t *cond) {
-  green(cond).signal();
+  if (has_green_layout<CondVar>(cond)) {
+    green(cond).signal();
+  }
   return 0;
 }
 
 int pthread_cond_broadcast(pthread_cond_t *cond) {
-  green(cond).broadcast();
+  if (has_green_layout<CondVar>(cond)) {
+    green(cond).broadcast();
+  }
   return 0;
 }
 

@@ -2,12 +2,16 @@
 // thread_exit.cpp).
 #include "call_counts.hpp"
 #include "cancel.hpp"
+#include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
+#include "stack_pool.hpp"
+#include "sys.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
 #include <cstring>
+#include <sys/mman.h>
 
 namespace sprig::shim {
 
@@ -15,12 +19,89 @@ namespace {
 
 GreenThread *thread_of(pthread_t thread) { return Worker::current()->find(to_handle(thread)); }
 
+// glibc writes the new thread's descriptor at the top of a stack the caller
+// gave (pthread_attr_setstack) before the thread exists, so a stack that is
+// not mapped or not writable faults inside pthread_create. sprig runs the
+// thread on a stack of its own, so it makes that access itself, keeping the
+// byte as it was. True when the attribute gives a stack.
+bool touch_given_stack(const pthread_attr_t *attr) {
+  void *low = nullptr;
+  size_t size = 0;
+  if (pthread_attr_getstack(attr, &low, &size) != 0) {
+    return false;
+  }
+  // Without a given stack glibc reports its address as 0 - size: no top.
+  uintptr_t top = reinterpret_cast<uintptr_t>(low) + size;
+  if (top == 0) {
+    return false;
+  }
+  auto *last = reinterpret_cast<volatile unsigned char *>(top - 1);
+  *last = *last;
+  return true;
+}
+
+// glibc maps a new thread's stack and guard as one PROT_NONE span; sprig
+// maps the stack with one guard page whatever the attribute asks, but
+// refuses what glibc refuses: a guard size that overflows once rounded up to
+// pages or added to the stack size (-EINVAL), and a span mmap cannot reserve
+// (-EAGAIN, pthread_create's word for its ENOMEM). The probe costs two
+// system calls, made only for a guard larger than sprig's own page.
+int check_guard_size(const pthread_attr_t *attr) {
+  size_t guard = 0;
+  size_t stack = 0; // glibc's default when the attribute sets none: what glibc maps
+  if (pthread_attr_getguardsize(attr, &guard) != 0 ||
+      pthread_attr_getstacksize(attr, &stack) != 0) {
+    return 0;
+  }
+  size_t page = StackPool::page_size();
+  size_t rounded = (guard + page - 1) & ~(page - 1);
+  if (rounded < guard || stack + rounded < rounded) {
+    return -EINVAL;
+  }
+  if (rounded <= page) {
+    return 0;
+  }
+  void *span =
+      mmap(nullptr, stack + rounded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (span == MAP_FAILED) {
+    return -EAGAIN;
+  }
+  munmap(span, stack + rounded);
+  return 0;
+}
+
+// glibc reads a join's abstime only once it knows it must wait: a join it
+// refuses (the caller itself, a detached thread, one with another joiner) or
+// a thread that has ended returns without looking at the time.
+bool join_must_wait(const GreenThread *target) {
+  return target != Worker::current_thread() && !target->detached && target->joiner == nullptr &&
+         target->state != ThreadState::kExited;
+}
+
+// pthread_timedjoin_np's time as glibc takes it: a negative tv_sec times out
+// at once; an invalid tv_nsec makes its futex wait fail with EINVAL, which
+// its loop retries until the thread ends, so it is a wait without deadline.
+int join_deadline(const timespec &abstime, Deadline *deadline) {
+  if (abstime.tv_sec < 0) {
+    return -ETIMEDOUT;
+  }
+  if (absolute_to_deadline(CLOCK_REALTIME, abstime, deadline) != 0) {
+    *deadline = kNoDeadline;
+  }
+  return 0;
+}
+
 } // namespace
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
                    void *arg) {
   SpawnOptions options;
   if (attr != nullptr) {
+    if (!touch_given_stack(attr)) { // glibc has no guard on a given stack
+      if (int rc = check_guard_size(attr); rc != 0) {
+        return -rc;
+      }
+    }
     size_t stack_size = 0;
     int detach_state = PTHREAD_CREATE_JOINABLE;
     // The attribute readers are not interposed: glibc reads its own struct.
@@ -71,10 +152,9 @@ int pthread_timedjoin_np(pthread_t thread, void **retval, const struct timespec 
     return ESRCH;
   }
   Deadline deadline = kNoDeadline;
-  if (abstime != nullptr) {
-    int rc = absolute_to_deadline(CLOCK_REALTIME, *abstime, &deadline);
-    if (rc != 0) {
-      return EINVAL;
+  if (abstime != nullptr && join_must_wait(target)) {
+    if (int rc = join_deadline(*abstime, &deadline); rc != 0) {
+      return -rc;
     }
   }
   return -Worker::current()->join(target, retval, deadline);
@@ -91,7 +171,13 @@ int pthread_detach(pthread_t thread) {
 pthread_t pthread_self() { return to_pthread(Worker::handle_of(Worker::current_thread())); }
 
 int sched_yield() {
-  Worker::current()->yield();
+  Worker *worker = Worker::current();
+  if (!worker->others_runnable()) {
+    // Alone on the worker: the OS thread gives up the CPU, as a lone thread
+    // does natively (under SCHED_FIFO, to another process of its priority).
+    sys::call(SYS_sched_yield);
+  }
+  worker->yield();
   return 0;
 }
 
@@ -103,6 +189,9 @@ int pthread_setname_np(pthread_t thread, const char *name) {
   size_t length = strlen(name);
   if (length >= sizeof target->name) {
     return ERANGE;
+  }
+  if (target->state == ThreadState::kExited) {
+    return ENOENT; // glibc opens /proc/self/task/<tid>/comm, and an ended thread's tid is 0
   }
   memcpy(target->name, name, length + 1);
   return 0;
@@ -117,8 +206,11 @@ int pthread_getname_np(pthread_t thread, char *name, size_t len) {
   if (len < sizeof target->name) {
     return ERANGE; // glibc: whenever the buffer is shorter than 16 bytes
   }
-  memcpy(name, target->name, length + 1);
-  return 0;
+  if (target->state == ThreadState::kExited) {
+    return ENOENT; // as pthread_setname_np
+  }
+  // glibc has the kernel write the name (prctl, or a read of comm).
+  return copy_to_program(name, target->name, length + 1) == 0 ? 0 : EFAULT;
 }
 
 } // namespace sprig::shim

@@ -3,9 +3,9 @@
 /* Divergences sprig(7) lists ("Signals do not interrupt green waits"): under
  * sprig the signal mask and the alternate signal stack belong to the worker,
  * so one green thread's setting shows in another, and the masks passed to
- * ppoll(), pselect() and epoll_pwait() are not applied: SIGUSR2 stays
- * blocked, pending, and the wait runs to its timeout. test_divergences.py
- * checks both results. SIGUSR2 is blocked before any thread starts, so
+ * ppoll(), pselect() and epoll_pwait() apply only when sprig looks, not
+ * while the thread waits: SIGUSR2 stays pending and the wait runs to its
+ * timeout. test_divergences.py checks both results. SIGUSR2 is blocked before any thread starts, so
  * natively it goes to main, the thread that waits. */
 #define _GNU_SOURCE
 #include <errno.h>

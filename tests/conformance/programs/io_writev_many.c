@@ -1,4 +1,4 @@
-/* io_writev_many.c - a blocking writev() of many buffers into a socket whose reader is slower: 9, 64 and 1024 (IOV_MAX) buffers, more than the socket holds, each call writing all of them. */
+/* io_writev_many.c - a blocking writev() and sendmsg() of many buffers into a socket whose reader is slower: 9, 64 and 1024 (IOV_MAX) buffers, more than the socket holds, each call writing all of them. */
 /* sprig: green */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -77,6 +77,11 @@ int main(void) {
     }
     ssize_t written = writev(pair[1], iov, count);
     printf("writev of %d buffers: %zd of %ld bytes\n", count, written, (long)count * PIECE_BYTES);
+    sum = expected_sum(iov, count, sum);
+    total += written > 0 ? written : 0;
+    struct msghdr message = {.msg_iov = iov, .msg_iovlen = (size_t)count};
+    written = sendmsg(pair[1], &message, 0);
+    printf("sendmsg of %d buffers: %zd of %ld bytes\n", count, written, (long)count * PIECE_BYTES);
     sum = expected_sum(iov, count, sum);
     total += written > 0 ? written : 0;
   }
