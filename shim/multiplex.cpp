@@ -191,20 +191,39 @@ long select_green(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds
   return rc;
 }
 
-// `look` is libc's epoll_wait or epoll_pwait with a zero timeout, `wait` the
-// same call with the program's timeout.
-//
-// An epoll set with an EPOLLEXCLUSIVE entry is waited on by the call itself,
-// on libuv's thread pool: the kernel wakes only one of the epoll sets that
-// share a file exclusively, and only one that a thread waits on in
-// epoll_wait. A set that sprig's own epoll set watches (the green wait
-// below) is not such a one, so every process's set would wake for each
-// event (fs/eventpoll.c, ep_poll_callback).
+// An epoll set with an EPOLLEXCLUSIVE entry is waited on by libc's call
+// itself, on libuv's thread pool: the kernel wakes only one of the epoll sets
+// that share a file exclusively, and only one that a thread waits on in
+// epoll_wait. A set that sprig's own epoll set watches (the green wait) is
+// not such a one, so every process's set would wake for each event
+// (fs/eventpoll.c, ep_poll_callback). The call waits in slices of at most
+// kExclusiveSliceMs, so that a pthread_cancel ends it within one.
+constexpr int kExclusiveSliceMs = 100;
+
+// `wait(ms)` is libc's epoll_pwait with a timeout of ms.
+template <typename Wait> long wait_exclusive(Deadline deadline, Wait wait) {
+  GreenThread *self = Worker::current_thread();
+  for (;;) {
+    int slice = kExclusiveSliceMs;
+    if (deadline != kNoDeadline) {
+      int64_t left_ms = (deadline - monotonic_now_ns() + 999'999) / 1'000'000;
+      slice = left_ms < 0 ? 0 : (left_ms < slice ? static_cast<int>(left_ms) : slice);
+    }
+    long found = run_on_pool([&] { return wait(slice); });
+    if (found != 0 || deadline <= monotonic_now_ns() ||
+        (self->cancel_pending && !self->cancel_disabled)) {
+      return found; // a pending cancel acts as the call returns
+    }
+  }
+}
+
+// `look` is libc's epoll_wait or epoll_pwait with a zero timeout, `wait(ms)`
+// the same call with a timeout.
 template <typename Look, typename Wait>
 long epoll_green(int epfd, Deadline deadline, Look look, Wait wait) {
   if (epfd >= 0 && fd_info(epfd).exclusive_epoll) {
     long found = look();
-    return found != 0 ? found : run_on_pool(wait);
+    return found != 0 ? found : wait_exclusive(deadline, wait);
   }
   return wait_and_look(deadline, look,
                        [&](Vector<FdWaiter> &waiters) { add_waiter(waiters, epfd, kFdReadable); });
@@ -334,8 +353,7 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
   if (timeout == 0) {
     return finish(without_starving(call(0)));
   }
-  return finish(epoll_green(
-      epfd, deadline_from_ms(timeout), [&] { return call(0); }, [&] { return call(timeout); }));
+  return finish(epoll_green(epfd, deadline_from_ms(timeout), [&] { return call(0); }, call));
 }
 
 } // namespace sprig::shim

@@ -656,3 +656,25 @@ def test_libc_cancellation_points_are_not_seen(binary_of, preload, results, run)
         "the code after usleep() ran: no",
     ], report
     record["as_documented"] = True
+
+
+def test_sched_yield_keeps_the_cpu_while_green_threads_can_run(binary_of, preload, results, run):
+    """sprig(7), "sched_yield() keeps the CPU while other green threads can run": two threads of a
+    SCHED_FIFO process and a spinning child of the same priority, all on CPU 0, yield in turn. Natively the
+    child counts between each thread's yields; under sprig a yield runs the other green thread without
+    a system call, so the child runs only once one thread is left (sched_yield_fifo.c shows the lone
+    yield giving the CPU away, equal to native)."""
+    record = shown(results, "div_sched_yield_others.c",
+                   "sched_yield() keeps the CPU while other green threads can run")
+    native, sprig, report = run_both(binary_of, run, preload, "div_sched_yield_others.c")
+    assert native.status == 0 and sprig.status == 0, report
+    if native.stdout.startswith("SCHED_FIFO on CPU 0:"):
+        pytest.skip(f"no SCHED_FIFO here: {native.stdout.strip()}")
+    counted = "yields after which the child had counted: "
+    assert native.stdout.splitlines() == [
+        "child ready: yes", f"thread 0: {counted}all, or all but the last",
+        f"thread 1: {counted}all, or all but the last"], report
+    assert sprig.stdout.splitlines() == [
+        "child ready: yes", f"thread 0: {counted}none, or only the last",
+        f"thread 1: {counted}none, or only the last"], report
+    record["as_documented"] = True
