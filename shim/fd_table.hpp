@@ -26,7 +26,6 @@ enum class FdMode : uint8_t {
 };
 
 struct FdInfo {
-
   FdMode mode = FdMode::kUnknown;
   bool nonblocking = false;       // the program's O_NONBLOCK
   bool readable = true;           // open for reading (O_ACCMODE): a read of a write-only
@@ -34,8 +33,10 @@ struct FdInfo {
   bool stream = true;             // SOCK_STREAM or a pipe: a blocking write writes it all
   bool local = false;             // AF_UNIX: a send timeout restarts whenever data moves
   bool exclusive_epoll = false;   // an epoll fd with an EPOLLEXCLUSIVE entry (multiplex.cpp)
-  int64_t receive_timeout_ns = 0; // SO_RCVTIMEO, 0 = none, < 0 = never wait (a negative
-  int64_t send_timeout_ns = 0;    // SO_SNDTIMEO  tv_sec, which the kernel takes as zero)
+  // SO_RCVTIMEO and SO_SNDTIMEO: 0 = none; < 0 = never wait (a negative
+  // tv_sec, which the kernel holds as a zero timeout).
+  int64_t receive_timeout_ns = 0;
+  int64_t send_timeout_ns = 0;
   // The last read of this stream returned less than it asked for: the
   // stream was empty after it, so the next blocking read waits for
   // readiness first instead of trying (see blocking_input).
