@@ -27,12 +27,12 @@ enum class FdMode : uint8_t {
 
 struct FdInfo {
   FdMode mode = FdMode::kUnknown;
-  bool nonblocking = false;       // the program's O_NONBLOCK
-  bool readable = true;           // open for reading (O_ACCMODE): a read of a write-only
-  bool writable = true;           // fd, or the reverse, fails at once with EBADF
-  bool stream = true;             // SOCK_STREAM or a pipe: a blocking write writes it all
-  bool local = false;             // AF_UNIX: a send timeout restarts whenever data moves
-  bool exclusive_epoll = false;   // an epoll fd with an EPOLLEXCLUSIVE entry (multiplex.cpp)
+  bool nonblocking = false;     // the program's O_NONBLOCK
+  bool readable = true;         // open for reading (O_ACCMODE): a read of a write-only
+  bool writable = true;         // fd, or the reverse, fails at once with EBADF
+  bool stream = true;           // SOCK_STREAM or a pipe: a blocking write writes it all
+  bool local = false;           // AF_UNIX: a send timeout restarts whenever data moves
+  bool exclusive_epoll = false; // an epoll fd with an EPOLLEXCLUSIVE entry (multiplex.cpp)
   // SO_RCVTIMEO and SO_SNDTIMEO: 0 = none; < 0 = never wait (a negative
   // tv_sec, which the kernel holds as a zero timeout).
   int64_t receive_timeout_ns = 0;

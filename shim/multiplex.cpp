@@ -353,7 +353,8 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
   if (timeout == 0) {
     return finish(without_starving(call(0)));
   }
-  return finish(epoll_green(epfd, deadline_from_ms(timeout), [&] { return call(0); }, call));
+  return finish(epoll_green(
+      epfd, deadline_from_ms(timeout), [&] { return call(0); }, call));
 }
 
 } // namespace sprig::shim
