@@ -15,9 +15,9 @@ namespace {
 
 constexpr int kMaxIov = 1024; // IOV_MAX
 
-// How many iovecs a copy keeps on the stack: the usual one or few buffers.
-// An array for IOV_MAX (16 KiB) put every write's frames 16 KiB down each
-// thread's stack, a page more of RSS per thread and a TLB miss per write.
+// How many iovecs a copy keeps on the stack (IovecCopy). An array for
+// IOV_MAX (16 KiB) put every write's frames 16 KiB down each thread's stack,
+// a page more of RSS per thread and a TLB miss per write.
 constexpr int kIovOnStack = 8;
 
 // Moves `cursor` (and `left`) past `bytes` written from the front of it.
@@ -110,6 +110,41 @@ long write_all_of(int fd, const FdInfo &info, iovec *cursor, int left, OutputCal
   }
 }
 
+// Room for a copy of `count` iovecs: on the stack for the usual one or few
+// buffers, on the heap beyond (data() is null when there is no memory).
+class IovecCopy {
+public:
+  explicit IovecCopy(int count)
+      : data_(count <= kIovOnStack
+                  ? on_stack_
+                  : static_cast<iovec *>(malloc(sizeof(iovec) * static_cast<size_t>(count)))) {}
+  ~IovecCopy() {
+    if (data_ != on_stack_) {
+      free(data_);
+    }
+  }
+  IovecCopy(const IovecCopy &) = delete;
+  IovecCopy &operator=(const IovecCopy &) = delete;
+  iovec *data() const { return data_; }
+
+private:
+  iovec on_stack_[kIovOnStack];
+  iovec *data_;
+};
+
+// A blocking write to a socket whose first try, with the program's own
+// array, gave `rc` (bytes, or -EAGAIN): the kernel has read the array, so
+// sprig copies it and writes what is left.
+long continue_output(int fd, const FdInfo &info, const iovec *iov, int count, OutputCall call,
+                     void *context, long rc) {
+  IovecCopy copy(count);
+  if (copy.data() == nullptr) {
+    return rc > 0 ? rc : -ENOMEM;
+  }
+  memcpy(copy.data(), iov, sizeof(iovec) * static_cast<size_t>(count));
+  return write_all_of(fd, info, copy.data(), count, call, context, rc);
+}
+
 } // namespace
 
 long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count, OutputCall call,
@@ -124,41 +159,30 @@ long blocking_output(int fd, bool call_nonblocking, const iovec *iov, int count,
       !info.writable || nonblocking) {
     return call(fd, iov, count, false, context); // the kernel's answer, at once
   }
-  iovec on_stack[kIovOnStack];
-  iovec *copy = on_stack;
-  if (count > kIovOnStack) {
-    copy = static_cast<iovec *>(malloc(sizeof(iovec) * static_cast<size_t>(count)));
-    if (copy == nullptr) {
-      return -ENOMEM;
-    }
-  }
-  long rc = 0;
-  if (info.mode == FdMode::kForeignStream) {
-    // The real call would block, so sprig reads the array before the
-    // kernel: checked, for the EFAULT the kernel would give.
-    rc = copy_from_program(copy, iov, sizeof(iovec) * static_cast<size_t>(count));
-    if (rc == 0 && lengths_refused(copy, count)) {
-      rc = call(fd, iov, count, false, context); // the kernel's EINVAL, at once
-    } else if (rc == 0) {
-      rc = write_all_of(fd, info, copy, count, call, context,
-                        write_chunk_when_ready(fd, copy, count, call, context));
-    }
-  } else {
+  if (info.mode != FdMode::kForeignStream) {
     // The first try hands the program's own array to the kernel, which
     // reads it before sprig does: a bad pointer gets the kernel's EFAULT, in
     // the kernel's order of checks. Only a write that must go on is copied.
-    rc = call(fd, iov, count, info.mode == FdMode::kForeignSocket, context);
+    long rc = call(fd, iov, count, info.mode == FdMode::kForeignSocket, context);
     bool done = (rc < 0 && rc != -EAGAIN) || (rc >= 0 && !info.stream) ||
                 (count == 1 && rc >= 0 && static_cast<size_t>(rc) == iov[0].iov_len);
-    if (!done) {
-      memcpy(copy, iov, sizeof(iovec) * static_cast<size_t>(count));
-      rc = write_all_of(fd, info, copy, count, call, context, rc);
-    }
+    return done ? rc : continue_output(fd, info, iov, count, call, context, rc);
   }
-  if (copy != on_stack) {
-    free(copy);
+  // The real call would block, so sprig reads the array before the kernel:
+  // checked, for the EFAULT the kernel would give.
+  IovecCopy copy(count);
+  if (copy.data() == nullptr) {
+    return -ENOMEM;
   }
-  return rc;
+  if (long rc = copy_from_program(copy.data(), iov, sizeof(iovec) * static_cast<size_t>(count));
+      rc != 0) {
+    return rc;
+  }
+  if (lengths_refused(copy.data(), count)) {
+    return call(fd, iov, count, false, context); // the kernel's EINVAL, at once
+  }
+  return write_all_of(fd, info, copy.data(), count, call, context,
+                      write_chunk_when_ready(fd, copy.data(), count, call, context));
 }
 
 namespace {
@@ -334,27 +358,9 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   if (rc >= 0 && static_cast<size_t>(rc) == total) {
     return finish(rc);
   }
-  iovec on_stack[kIovOnStack];
-  auto count = static_cast<int>(msg->msg_iovlen);
-  iovec *rest = on_stack;
-  if (count > kIovOnStack) {
-    rest = static_cast<iovec *>(malloc(sizeof(iovec) * msg->msg_iovlen));
-    if (rest == nullptr) {
-      return finish(rc);
-    }
-  }
-  if (count > 0) {
-    memcpy(rest, msg->msg_iov, sizeof(iovec) * msg->msg_iovlen);
-  }
-  iovec *cursor = rest;
-  long sent = rc > 0 ? rc : 0;
-  advance(cursor, count, static_cast<size_t>(sent));
   SendContext context{flags, msg};
-  long more = blocking_output(fd, false, cursor, count, send_call, &context);
-  if (rest != on_stack) {
-    free(rest);
-  }
-  return finish(more >= 0 ? sent + more : (sent > 0 ? sent : more));
+  return finish(continue_output(fd, info, msg->msg_iov, static_cast<int>(msg->msg_iovlen),
+                                send_call, &context, rc));
 }
 
 int recvmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
