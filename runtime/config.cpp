@@ -192,6 +192,15 @@ int config_load(Config *config) {
       return reject("SPRIG_SWITCH", value, "asm or ucontext");
     }
   }
+  if (const char *value = getenv("SPRIG_TLS"); value != nullptr) {
+    if (strcmp(value, "thread") == 0) {
+      config->tls_mode = TlsMode::kPerThread;
+    } else if (strcmp(value, "shared") == 0) {
+      config->tls_mode = TlsMode::kShared;
+    } else {
+      return reject("SPRIG_TLS", value, "thread or shared");
+    }
+  }
   if (const char *value = getenv("SPRIG_INHERIT"); value != nullptr) {
     if (strcmp(value, "1") == 0) {
       config->children_inherit_preload = true;

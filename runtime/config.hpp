@@ -2,6 +2,7 @@
 #pragma once
 
 #include "context.hpp"
+#include "identity.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@ struct Config {
   size_t stack_pool_limit = 1024;                 // SPRIG_STACK_POOL: pooled stacks kept for reuse
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
   bool children_inherit_preload = true;           // SPRIG_INHERIT: 1 | 0 (the preload only)
+  TlsMode tls_mode = TlsMode::kPerThread;         // SPRIG_TLS: thread | shared
   // Seeing inside (runtime/introspect.hpp); each is off unless said otherwise.
   int dump_signal = 0;                                // SPRIG_DUMP_SIGNAL: a signal name or number
   DeadlockAction on_deadlock = DeadlockAction::kHang; // SPRIG_ON_DEADLOCK: hang | abort | off

@@ -73,10 +73,20 @@ struct GreenThread : RunLink, WaitLink {
   WaitReason wait_reason = WaitReason::kNone;
   bool detached = false;
   bool in_timer_heap = false;
-  int saved_errno = 0; // errno while the thread is switched out
-  // The C++ runtime's per-thread exception state (__cxa_eh_globals: the
-  // caught-exception stack and the uncaught count) while switched out.
-  void *saved_exception_state[2] = {};
+  int saved_errno = 0; // errno while the thread is switched out (TlsMode::kShared)
+  union {
+    // TlsMode::kShared: the C++ runtime's per-thread exception state
+    // (__cxa_eh_globals: the caught-exception stack and the uncaught count)
+    // while switched out.
+    void *saved_exception_state[2] = {};
+    // TlsMode::kPerThread: the thread's identity, what %fs holds while it
+    // runs (runtime/identity.hpp), where its errno and exception state live;
+    // and the block it is made in, kept with the record for reuse.
+    struct {
+      void *thread_pointer;
+      void *identity_block;
+    };
+  };
   Context context; // `sp` first: the end of the hot line
   // ---- cold ----
   Stack stack;

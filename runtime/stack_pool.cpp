@@ -256,6 +256,9 @@ int StackPool::acquire(size_t size, Stack *stack) {
 }
 
 void StackPool::release(const Stack &stack) {
+  if (stack.given) {
+    return;
+  }
   if (stack.region == nullptr) {
     unmap_stack(stack);
     return;

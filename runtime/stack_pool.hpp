@@ -16,7 +16,8 @@ struct Stack {
   size_t size = 0;               // usable bytes
   StackRegion *region = nullptr; // carved from this region; nullptr: a mapping of its own
   uint32_t slot = 0;             // the slot in `region`
-  unsigned valgrind_id = 0;
+  unsigned valgrind_id : 31 = 0;
+  unsigned given : 1 = 0; // the program's own (pthread_attr_setstack): never mapped or freed here
 };
 
 // Stacks of the default size are carved from regions: one mmap

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -52,6 +53,13 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   if (rc != 0) {
     return rc;
   }
+  if (const char *why = nullptr; identity::init(config.tls_mode, &why) != 0) {
+    fprintf(stderr,
+            "sprig: cannot give green threads their own thread identity: %s (SPRIG_TLS=shared runs "
+            "without)\n",
+            why);
+    return -EINVAL; // reported
+  }
   void *memory = aligned_alloc(64, (sizeof(Worker) + 63) & ~size_t{63});
   if (memory == nullptr) {
     return -ENOMEM;
@@ -71,10 +79,17 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
     t_worker = worker;
     observe::worker_started(*worker, config);
     GreenThread *main_thread = nullptr;
-    rc = worker->spawn(main_options, main_fn, argument, &main_thread);
+    rc = worker->spawn_thread(main_options, main_fn, argument, &main_thread, true);
     if (rc == 0) {
       main_thread->is_main = true;
+      if (identity::g_per_thread) {
+        identity::install(worker->scheduler_thread_pointer_);
+        identity::on_first_entry();
+      }
       worker->scheduler_loop();
+      if (identity::g_per_thread) {
+        identity::install(worker->adopted_thread_pointer_);
+      }
       if (result != nullptr) {
         *result = worker->main_result_;
       }
@@ -90,8 +105,12 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
 
 void Worker::destroy() {
   reactor_.shutdown();
+  end_identities();
   for (GreenThread *thread : slots_) {
     keys_release(thread); // the first thread's, and those of threads never joined
+    if (identity::g_per_thread) {
+      free(thread->identity_block);
+    }
     thread->~GreenThread();
     free(thread);
   }
@@ -116,6 +135,10 @@ GreenThread *Worker::new_record() {
 
 void Worker::free_record(GreenThread *thread) {
   transition<ThreadState::kExited, ThreadState::kFree>(*thread);
+  if (identity::g_per_thread && thread->thread_pointer != nullptr) {
+    identity::forget(thread->thread_pointer); // its pthread_t names nothing from here on
+    thread->thread_pointer = nullptr;
+  }
   if (thread->keys != nullptr) {
     keys_release(thread);
   }
@@ -156,6 +179,59 @@ size_t Worker::stack_color(uint64_t id, size_t stack_size) {
 
 int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
                   GreenThread **spawned) {
+  return spawn_thread(options, start, argument, spawned, false);
+}
+
+// TlsMode::kPerThread: the main green thread takes the calling OS thread's
+// own identity (pthread_self() and the thread_locals that constructors set
+// stay those of main); every other thread gets one made in the block its
+// record keeps, and the scheduler context one of its own.
+int Worker::make_identity(GreenThread *thread, bool adopt_caller) {
+  identity::StackBounds bounds{thread->stack.low, thread->stack.size,
+                               thread->stack.given ? 0 : StackPool::page_size()};
+  if (adopt_caller) {
+    if (scheduler_identity_block_ == nullptr) {
+      scheduler_identity_block_ = aligned_alloc(identity::block_align(), identity::block_size());
+      if (scheduler_identity_block_ == nullptr) {
+        return -ENOMEM;
+      }
+      scheduler_thread_pointer_ = identity::create_scheduler(scheduler_identity_block_, this);
+      if (scheduler_thread_pointer_ == nullptr) {
+        free(scheduler_identity_block_);
+        scheduler_identity_block_ = nullptr;
+        return -ENOMEM;
+      }
+    }
+    adopted_thread_pointer_ = identity::adopt_current(thread, this, bounds);
+    thread->thread_pointer = adopted_thread_pointer_;
+    return 0;
+  }
+  if (thread->identity_block == nullptr) {
+    thread->identity_block = aligned_alloc(identity::block_align(), identity::block_size());
+    if (thread->identity_block == nullptr) {
+      return -ENOMEM;
+    }
+  }
+  thread->thread_pointer =
+      identity::create(thread->identity_block, thread, this, bounds, thread->detached);
+  return thread->thread_pointer == nullptr ? -ENOMEM : 0;
+}
+
+void Worker::end_identities() {
+  if (adopted_thread_pointer_ != nullptr) {
+    identity::give_back_adopted(adopted_thread_pointer_);
+    adopted_thread_pointer_ = nullptr;
+  }
+  if (scheduler_identity_block_ != nullptr) {
+    identity::release(scheduler_thread_pointer_);
+    free(scheduler_identity_block_);
+    scheduler_identity_block_ = nullptr;
+    scheduler_thread_pointer_ = nullptr;
+  }
+}
+
+int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), void *argument,
+                         GreenThread **spawned, bool adopt_caller_identity) {
   // A null start is the caller's to refuse (sprig_spawn does): pthread_create
   // takes it, and the new thread faults calling it, as natively.
   if (options.stack_size != 0 && options.stack_size < kMinStackSize) {
@@ -165,7 +241,15 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   if (thread == nullptr) {
     return -EAGAIN;
   }
-  int rc = stacks_.acquire(options.stack_size, &thread->stack);
+  int rc = 0;
+  if (options.given_stack != nullptr) {
+    thread->stack = Stack{};
+    thread->stack.low = options.given_stack;
+    thread->stack.size = options.given_stack_size;
+    thread->stack.given = true;
+  } else {
+    rc = stacks_.acquire(options.stack_size, &thread->stack);
+  }
   if (rc != 0) {
     free_records_.push_back(thread);
     return -EAGAIN;
@@ -194,6 +278,14 @@ int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *arg
   thread->in_cancellation_point = false;
   thread->exiting = false;
   thread->name[0] = '\0';
+  if (identity::g_per_thread) {
+    if (make_identity(thread, adopt_caller_identity) != 0) {
+      stacks_.release(thread->stack);
+      thread->stack = Stack{};
+      free_records_.push_back(thread);
+      return -EAGAIN;
+    }
+  }
   if (options.name != nullptr) [[unlikely]] {
     strncpy(thread->name, options.name, sizeof thread->name - 1);
     thread->name[sizeof thread->name - 1] = '\0';
@@ -233,6 +325,9 @@ void Worker::scheduler_loop() {
     if (observe::g_trace_switches) [[unlikely]] {
       observe::trace_switch(nullptr, next, false);
     }
+    if (identity::g_per_thread) {
+      identity::install(next->thread_pointer);
+    }
     context_switch(scheduler_context_, next->context);
     after_switch();
   }
@@ -256,6 +351,9 @@ void Worker::after_switch() {
 }
 
 void Worker::release_exited(GreenThread *thread) {
+  if (identity::g_per_thread && !thread->is_main) {
+    identity::release(thread->thread_pointer); // the adopted identity stays the OS thread's
+  }
   stacks_.release(thread->stack);
   thread->stack = Stack{};
   context_destroy(thread->context);
@@ -267,10 +365,14 @@ void Worker::release_exited(GreenThread *thread) {
 void Worker::thread_main(GreenThread *thread) {
   context_on_entry();
   after_switch();
-  errno = 0;
-  if (exception_state_ != nullptr) { // a new thread has caught nothing yet
-    exception_state_[0] = nullptr;
-    exception_state_[1] = nullptr;
+  if (identity::g_per_thread) {
+    identity::on_first_entry(); // errno and the exception state start from the TLS image
+  } else {
+    errno = 0;
+    if (exception_state_ != nullptr) { // a new thread has caught nothing yet
+      exception_state_[0] = nullptr;
+      exception_state_[1] = nullptr;
+    }
   }
   // Through a volatile pointer: a null start (pthread_create takes one) must
   // fault here, as a native thread calling address 0 does, and the compiler
@@ -282,6 +384,12 @@ void Worker::thread_main(GreenThread *thread) {
 
 void Worker::exit_running(void *result) {
   GreenThread *self = running_;
+  // First, as glibc's start_thread does. Not when the first thread of
+  // sprig_run returns: its identity is the calling OS thread's, which goes
+  // on (under the preload, main never returns: it calls exit()).
+  if (identity::g_per_thread && (!self->is_main || self->exiting)) {
+    identity::run_thread_local_destructors();
+  }
   if (self->keys != nullptr) {
     keys_run_destructors(self);
   }
@@ -374,6 +482,9 @@ int Worker::detach(GreenThread *target) {
     return -EINVAL;
   }
   target->detached = true;
+  if (identity::g_per_thread) {
+    identity::set_detached(target->thread_pointer, true);
+  }
   if (target->state == ThreadState::kExited) {
     free_record(target);
   }

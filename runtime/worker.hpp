@@ -31,8 +31,9 @@
 //   - Every state change goes through transition() (green_thread.cpp).
 //   - A thread is on at most one wait queue, and on the run queue only when
 //     kRunnable. A parked thread with a deadline is in the timer heap.
-//   - errno belongs to the green thread: saved when it is switched out,
-//     restored when it runs again.
+//   - errno belongs to the green thread: in its own identity (TlsMode::
+//     kPerThread, runtime/identity.hpp), or saved when it is switched out and
+//     restored when it runs again (TlsMode::kShared).
 //   - A thread never frees its own stack: an exiting thread leaves itself in
 //     `exited_`, and whoever runs next after the switch releases the stack.
 //
@@ -53,6 +54,7 @@
 
 #include "context.hpp"
 #include "green_thread.hpp"
+#include "identity.hpp"
 #include "introspect.hpp"
 #include "list.hpp"
 #include "reactor.hpp"
@@ -60,6 +62,7 @@
 #include "stack_pool.hpp"
 #include "timer_heap.hpp"
 #include "vector.hpp"
+#include "wait_queue.hpp"
 
 #include <cstdint>
 
@@ -69,6 +72,10 @@ struct SpawnOptions {
   size_t stack_size = 0; // 0: the pool's default
   bool detached = false;
   const char *name = nullptr;
+  // A stack the program gives (pthread_attr_setstack): used as it is, with
+  // no guard page, and never freed by sprig, as glibc uses one.
+  void *given_stack = nullptr;
+  size_t given_stack_size = 0;
 };
 
 // Counters kept by every worker; cheap increments, read by tests and stats.
@@ -115,12 +122,17 @@ public:
     }
   }
   StackPool &stacks() { return stacks_; }
+  // The threads waiting for some pthread_once control of this worker to be
+  // done (shim/once.cpp): per worker, not thread_local, since every green
+  // thread has a thread-local block of its own.
+  WaitQueue &once_waiters() { return once_waiters_; }
   Reactor &reactor() { return reactor_; }
   const WorkerStats &stats() const { return stats_; }
   size_t alive() const { return alive_; }
 
   int spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
             GreenThread **spawned);
+
   // Handles: (generation << 32) | slot. 0 is never a handle.
   static uint64_t handle_of(const GreenThread *thread) {
     return (static_cast<uint64_t>(thread->generation) << 32) | thread->slot;
@@ -204,11 +216,9 @@ private:
   // no second call and no second set of saved registers (docs/design.md,
   // "The switch").
   [[gnu::always_inline]] void switch_to(GreenThread *self, GreenThread *next, bool self_is_done) {
-    self->saved_errno = *errno_;
-    void **exception_state = exception_state_; // read once: the stores below may alias it
-    if (exception_state != nullptr) {
-      self->saved_exception_state[0] = exception_state[0];
-      self->saved_exception_state[1] = exception_state[1];
+    const bool per_thread = identity::g_per_thread;
+    if (!per_thread) {
+      save_shared_thread_state(self);
     }
     ++stats_.switches;
     if (observe::g_trace_switches) [[unlikely]] {
@@ -217,17 +227,38 @@ private:
     if (next != nullptr) {
       transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
       running_ = next;
+      if (per_thread) {
+        identity::install(next->thread_pointer); // no TLS is read from here to the switch
+      }
       context_switch(self->context, next->context, self_is_done);
     } else {
       running_ = nullptr;
+      if (per_thread) {
+        identity::install(scheduler_thread_pointer_);
+      }
       context_switch(self->context, scheduler_context_, self_is_done);
     }
-    // Resumed: whoever switched here has set running_ to self.
+    // Resumed: whoever switched here has set running_ to self, and %fs.
     if (exited_ != nullptr) [[unlikely]] {
       after_switch();
     }
+    if (!per_thread) {
+      restore_shared_thread_state(self);
+    }
+  }
+  // TlsMode::kShared: errno and the C++ exception state are the OS thread's,
+  // so they are kept in the record while a thread is switched out.
+  [[gnu::always_inline]] void save_shared_thread_state(GreenThread *self) {
+    self->saved_errno = *errno_;
+    void **exception_state = exception_state_; // read once: the stores below may alias it
+    if (exception_state != nullptr) {
+      self->saved_exception_state[0] = exception_state[0];
+      self->saved_exception_state[1] = exception_state[1];
+    }
+  }
+  [[gnu::always_inline]] void restore_shared_thread_state(GreenThread *self) {
     *errno_ = self->saved_errno;
-    exception_state = exception_state_;
+    void **exception_state = exception_state_;
     if (exception_state != nullptr) {
       exception_state[0] = self->saved_exception_state[0];
       exception_state[1] = self->saved_exception_state[1];
@@ -239,10 +270,16 @@ private:
   GreenThread *new_record();
   void free_record(GreenThread *thread);
   void release_exited(GreenThread *thread);
+  int spawn_thread(const SpawnOptions &options, void *(*start)(void *), void *argument,
+                   GreenThread **spawned, bool adopt_caller_identity);
+  int make_identity(GreenThread *thread, bool adopt_caller);
+  int start_identities(GreenThread *main_thread);
+  void end_identities();
 
   // Hot: read or written on every switch.
   GreenThread *running_ = nullptr;
-  int *errno_ = nullptr; // this OS thread's errno, looked up once
+  int *errno_ = nullptr; // this OS thread's errno, looked up once (TlsMode::kShared)
+  void *scheduler_thread_pointer_ = nullptr; // the scheduler's identity (TlsMode::kPerThread)
   int dispatch_budget_ = 0;
   GreenThread *exited_ = nullptr; // stack to release after the next switch
   // This OS thread's __cxa_eh_globals, when the program has a C++ runtime:
@@ -262,6 +299,9 @@ private:
   ucontext_t scheduler_uc_{};   // the scheduler's registers under SPRIG_SWITCH=ucontext
   uint64_t next_thread_id_ = 0; // ids are taken from the process in blocks
   uint64_t thread_id_limit_ = 0;
+  WaitQueue once_waiters_;
+  void *scheduler_identity_block_ = nullptr;
+  void *adopted_thread_pointer_ = nullptr; // the OS thread's own identity, lent to main
 };
 
 } // namespace sprig

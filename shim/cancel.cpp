@@ -57,7 +57,7 @@ bool interruptible(WaitReason reason) {
 
 int pthread_cancel(pthread_t thread) {
   Worker *worker = Worker::current();
-  GreenThread *target = worker->find(to_handle(thread));
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
@@ -125,7 +125,7 @@ void pthread_testcancel() { act_on_pending_cancel(Worker::current_thread()); }
 // or has exited is sent nothing, so any other number gives 0 there; only
 // then does the kernel judge the number.
 int pthread_kill(pthread_t thread, int signal_number) {
-  GreenThread *target = Worker::current()->find(to_handle(thread));
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }

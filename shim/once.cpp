@@ -54,10 +54,6 @@ constexpr int kDone = 2;                    // glibc's __PTHREAD_ONCE_DONE
 constexpr int64_t kFirstNap = 1'000'000;    // 1 ms
 constexpr int64_t kLongestNap = 64'000'000; // 64 ms
 
-// The green threads of this worker waiting for some once control to be done;
-// each parks with the control as its wait object.
-thread_local WaitQueue t_latecomers;
-
 // The program's initializer, from pthread_once to run_off_cleanup_list:
 // glibc calls it before anything can switch green threads.
 thread_local void (*t_init)(void) = nullptr;
@@ -78,9 +74,11 @@ void run_off_cleanup_list() {
 }
 
 void wake_latecomers(const pthread_once_t *once) {
-  t_latecomers.for_each([once](GreenThread *thread) {
+  // Each latecomer parks with the control as its wait object.
+  WaitQueue &latecomers = Worker::current()->once_waiters();
+  latecomers.for_each([once, &latecomers](GreenThread *thread) {
     if (thread->wait_object == once) {
-      t_latecomers.wake(thread, 0);
+      latecomers.wake(thread, 0);
     }
   });
 }
@@ -100,7 +98,7 @@ int pthread_once(pthread_once_t *once, void (*init)(void)) {
       wake_latecomers(once);
       return rc;
     }
-    t_latecomers.park(WaitReason::kOnce, once, monotonic_now_ns() + nap);
+    Worker::current()->once_waiters().park(WaitReason::kOnce, once, monotonic_now_ns() + nap);
     nap = nap * 2 < kLongestNap ? nap * 2 : kLongestNap;
   }
 }

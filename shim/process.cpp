@@ -106,7 +106,22 @@ int system(const char *command) {
   return run_on_pool([&] { return real::system(command); });
 }
 
-void exit_on_scheduler(void *status) { real::exit(*static_cast<int *>(status)); }
+// exit()'s status, and the identity of the green thread that called it.
+struct ExitCall {
+  int status;
+  void *thread_pointer; // nullptr in TlsMode::kShared
+};
+
+void exit_on_scheduler(void *call) {
+  const auto *exit_call = static_cast<const ExitCall *>(call);
+  if (exit_call->thread_pointer != nullptr) {
+    // The exit handlers run on the caller's identity, as natively on the
+    // calling thread: its thread_local destructors first, then atexit
+    // handlers that see its thread_locals (TlsMode::kPerThread).
+    identity::install(exit_call->thread_pointer);
+  }
+  real::exit(exit_call->status);
+}
 
 pid_t fork() {
   pid_t pid = real::fork();
@@ -130,8 +145,10 @@ pid_t wait(int *status) { return sprig::shim::wait4(-1, status, 0, nullptr); }
 // natively, and the calls they make go straight to libc.
 extern "C" __attribute__((visibility("default"))) void exit(int status) {
   sprig::shim::count_green_call(sprig::shim::kCall_exit);
-  if (sprig::Worker::current_thread() != nullptr) {
-    sprig::Worker::current()->park_after_scheduler_call(sprig::shim::exit_on_scheduler, &status,
+  if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {
+    sprig::shim::ExitCall call{status,
+                               sprig::identity::g_per_thread ? self->thread_pointer : nullptr};
+    sprig::Worker::current()->park_after_scheduler_call(sprig::shim::exit_on_scheduler, &call,
                                                         sprig::WaitReason::kNone, nullptr,
                                                         sprig::kNoDeadline);
   }

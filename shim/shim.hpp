@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <new>
 
+namespace sprig {
+struct GreenThread;
+} // namespace sprig
+
 namespace sprig::shim {
 
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
@@ -18,9 +22,12 @@ namespace sprig::shim {
 #undef SPRIG_HOOK_CUSTOM
 // NOLINTEND(bugprone-macro-parentheses)
 
-// pthread_t values the shim hands out are green thread handles.
-inline pthread_t to_pthread(uint64_t handle) { return static_cast<pthread_t>(handle); }
-inline uint64_t to_handle(pthread_t thread) { return static_cast<uint64_t>(thread); }
+// The pthread_t of a green thread: its thread pointer (struct pthread) in
+// TlsMode::kPerThread, which glibc's own functions accept; its handle
+// (Worker::handle_of) in TlsMode::kShared.
+pthread_t pthread_of(const GreenThread *thread);
+// The live green thread of the calling worker that `thread` names, or nullptr.
+GreenThread *green_thread_of(pthread_t thread);
 
 // The one place a runtime result (a value or -errno) becomes a libc-style
 // one: the value, or -1 with errno set. For int and ssize_t results alike.

@@ -2,6 +2,7 @@
 // thread_exit.cpp).
 #include "call_counts.hpp"
 #include "cancel.hpp"
+#include "identity.hpp"
 #include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
@@ -16,8 +17,6 @@
 namespace sprig::shim {
 
 namespace {
-
-GreenThread *thread_of(pthread_t thread) { return Worker::current()->find(to_handle(thread)); }
 
 // glibc writes the new thread's descriptor at the top of a stack the caller
 // gave (pthread_attr_setstack) before the thread exists, so a stack that is
@@ -93,14 +92,36 @@ int join_deadline(const timespec &abstime, Deadline *deadline) {
 
 } // namespace
 
+pthread_t pthread_of(const GreenThread *thread) {
+  if (identity::g_per_thread) {
+    return reinterpret_cast<pthread_t>(thread->thread_pointer);
+  }
+  return static_cast<pthread_t>(Worker::handle_of(thread));
+}
+
+GreenThread *green_thread_of(pthread_t thread) {
+  if (!identity::g_per_thread) {
+    return Worker::current()->find(static_cast<uint64_t>(thread));
+  }
+  // A pthread_t of an OS thread (or a stale one, whose identity is gone)
+  // names no green thread: identity::thread_of checks the marker.
+  GreenThread *green = identity::thread_of(reinterpret_cast<void *>(thread));
+  if (green == nullptr || green->state == ThreadState::kFree ||
+      green->thread_pointer != reinterpret_cast<void *>(thread) ||
+      Worker::current()->find(Worker::handle_of(green)) != green) {
+    return nullptr;
+  }
+  return green;
+}
+
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
                    void *arg) {
   SpawnOptions options;
   if (attr != nullptr) {
-    if (!touch_given_stack(attr)) { // glibc has no guard on a given stack
-      if (int rc = check_guard_size(attr); rc != 0) {
-        return -rc;
-      }
+    if (touch_given_stack(attr)) { // glibc has no guard on a given stack
+      pthread_attr_getstack(attr, &options.given_stack, &options.given_stack_size);
+    } else if (int rc = check_guard_size(attr); rc != 0) {
+      return -rc;
     }
     size_t stack_size = 0;
     int detach_state = PTHREAD_CREATE_JOINABLE;
@@ -123,12 +144,12 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
   if (rc != 0) {
     return EAGAIN; // as pthread_create: out of memory for a stack
   }
-  *thread = to_pthread(Worker::handle_of(spawned));
+  *thread = pthread_of(spawned);
   return 0;
 }
 
 int pthread_join(pthread_t thread, void **retval) {
-  GreenThread *target = thread_of(thread);
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
@@ -136,7 +157,7 @@ int pthread_join(pthread_t thread, void **retval) {
 }
 
 int pthread_tryjoin_np(pthread_t thread, void **retval) {
-  GreenThread *target = thread_of(thread);
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
@@ -147,7 +168,7 @@ int pthread_tryjoin_np(pthread_t thread, void **retval) {
 }
 
 int pthread_timedjoin_np(pthread_t thread, void **retval, const struct timespec *abstime) {
-  GreenThread *target = thread_of(thread);
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
@@ -161,14 +182,14 @@ int pthread_timedjoin_np(pthread_t thread, void **retval, const struct timespec 
 }
 
 int pthread_detach(pthread_t thread) {
-  GreenThread *target = thread_of(thread);
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
   return -Worker::current()->detach(target);
 }
 
-pthread_t pthread_self() { return to_pthread(Worker::handle_of(Worker::current_thread())); }
+pthread_t pthread_self() { return pthread_of(Worker::current_thread()); }
 
 int sched_yield() {
   Worker *worker = Worker::current();
@@ -182,7 +203,7 @@ int sched_yield() {
 }
 
 int pthread_setname_np(pthread_t thread, const char *name) {
-  GreenThread *target = thread_of(thread);
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
@@ -198,7 +219,7 @@ int pthread_setname_np(pthread_t thread, const char *name) {
 }
 
 int pthread_getname_np(pthread_t thread, char *name, size_t len) {
-  GreenThread *target = thread_of(thread);
+  GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
@@ -230,7 +251,7 @@ extern "C" __attribute__((visibility("default"))) int pthread_join(pthread_t __t
     });
   }
   if (sprig::Worker *worker = sprig::Worker::current();
-      worker != nullptr && worker->find(sprig::shim::to_handle(__th)) != nullptr) {
+      worker != nullptr && sprig::shim::green_thread_of(__th) != nullptr) {
     if (__thread_return != nullptr) {
       *__thread_return = nullptr;
     }

@@ -95,10 +95,13 @@ def os_thread_count(pid):
         return 0
 
 
-def run_program(binary, args=(), preload=None, timeout=RUN_TIMEOUT_S):
-    """Runs binary with stdin from /dev/null, sampling /proc/PID/task about every millisecond."""
+def run_program(binary, args=(), preload=None, timeout=RUN_TIMEOUT_S, env=None):
+    """Runs binary with stdin from /dev/null, sampling /proc/PID/task about every millisecond; `env` adds
+    variables (SPRIG_TLS=shared)."""
+    extra = env or {}
     env = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
     env["LC_ALL"] = "C"
+    env.update(extra)
     if preload is not None:
         env["LD_PRELOAD"] = str(preload)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -182,7 +185,7 @@ def repo_root():
 
 @pytest.fixture(scope="session")
 def run():
-    """run(binary, args=(), preload=None, timeout=30) -> Run."""
+    """run(binary, args=(), preload=None, timeout=30, env=None) -> Run."""
     return run_program
 
 

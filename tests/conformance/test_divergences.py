@@ -16,6 +16,20 @@ def run_both(binary_of, run, preload, name, args=()):
     return native, sprig, f"native: {native.describe()}\nsprig: {sprig.describe()}"
 
 
+SHARED = {"SPRIG_TLS": "shared"}
+
+
+def run_three(binary_of, run, preload, name, args=()):
+    """Runs programs/<name> natively, under sprig (a thread identity per green thread) and under sprig with
+    SPRIG_TLS=shared: (native, sprig, shared, report). For the divergences only the shared mode keeps."""
+    binary = binary_of(name)
+    native = run(binary, args)
+    sprig = run(binary, args, preload=preload)
+    shared = run(binary, args, preload=preload, env=SHARED)
+    return native, sprig, shared, (f"native: {native.describe()}\nsprig: {sprig.describe()}\n"
+                                   f"sprig, SPRIG_TLS=shared: {shared.describe()}")
+
+
 def shown(results, name, entry):
     """Records that programs/<name> shows the sprig(7) entry; `as_documented` once both outputs matched."""
     results[name] = {"equal": None, "divergence": entry, "as_documented": False}
@@ -23,22 +37,26 @@ def shown(results, name, entry):
 
 
 def test_thread_local_variables_are_per_os_thread(binary_of, preload, results, run, max_sprig_os_threads):
-    """__thread / thread_local variables belong to the OS thread; all green threads of a worker share them."""
-    record = shown(results, "thread_local.c", "Thread-local storage is per OS thread")
-    native, sprig, report = run_both(binary_of, run, preload, "thread_local.c")
-    assert native.status == 0 and sprig.status == 0, report
+    """sprig(7), "Thread-local storage is per OS thread (SPRIG_TLS=shared)": in the shared mode __thread /
+    thread_local variables belong to the OS thread, and all green threads of a worker share them. In the
+    default mode each green thread has its own, as natively."""
+    record = shown(results, "thread_local.c", "Thread-local storage is per OS thread (SPRIG_TLS=shared)")
+    native, sprig, shared, report = run_three(binary_of, run, preload, "thread_local.c")
+    assert native.status == 0 and sprig.status == 0 and shared.status == 0, report
 
     # Natively each thread has its own instances: its own 10 increments, the initial value 5.
     native_lines = native.stdout.splitlines()
     assert native_lines[:4] == [f"thread {i}: counter 10, initial value 5" for i in range(4)]
     assert native_lines[4] == "main: counter 0, initialised 9"
+    assert sprig.stdout == native.stdout, report
+    assert sprig.max_os_threads <= max_sprig_os_threads, report
 
-    # Under sprig the four threads and main share one instance of each: the
-    # threads start from main's 9, and the counter holds all 40 increments.
-    sprig_lines = sprig.stdout.splitlines()
-    assert all(line.endswith("initial value 9") for line in sprig_lines[:4]), sprig.stdout
-    assert sprig_lines[4] == "main: counter 40, initialised 9", sprig.stdout
-    assert sprig.max_os_threads <= max_sprig_os_threads
+    # In the shared mode the four threads and main share one instance of each:
+    # the threads start from main's 9, and the counter holds all 40 increments.
+    shared_lines = shared.stdout.splitlines()
+    assert all(line.endswith("initial value 9") for line in shared_lines[:4]), report
+    assert shared_lines[4] == "main: counter 40, initialised 9", report
+    assert shared.max_os_threads <= max_sprig_os_threads, report
     record["as_documented"] = True
 
 
@@ -56,24 +74,28 @@ def late_cxx_library(sprig_build, repo_root):
 
 def test_exception_state_of_a_late_cxx_runtime(binary_of, preload, results, run, late_cxx_library,
                                                max_sprig_os_threads):
-    """sprig(7), "C++ exception state of a late C++ runtime": a C program dlopen()s a C++ library; two threads
-    each sleep inside a catch block, overlapping, then rethrow with `throw;`. Natively each rethrows its own
-    exception. Under sprig the C++ runtime came after the worker started, so its per-OS-thread caught-exception
+    """sprig(7), "C++ exception state of a late C++ runtime (SPRIG_TLS=shared)": a C program dlopen()s a C++
+    library; two threads each sleep inside a catch block, overlapping, then rethrow with `throw;`. Natively,
+    and under sprig in the default mode (the exception state is thread-local), each rethrows its own exception.
+    In the shared mode the C++ runtime came after the worker started, so its per-OS-thread caught-exception
     stack is not switched: each rethrows the other's."""
-    record = shown(results, "div_cxx_late_runtime.c", "C++ exception state of a late C++ runtime")
-    native, sprig, report = run_both(binary_of, run, preload, "div_cxx_late_runtime.c", [late_cxx_library])
-    assert native.status == 0 and sprig.status == 0, report
+    record = shown(results, "div_cxx_late_runtime.c", "C++ exception state of a late C++ runtime (SPRIG_TLS=shared)")
+    native, sprig, shared, report = run_three(binary_of, run, preload, "div_cxx_late_runtime.c",
+                                              [late_cxx_library])
+    assert native.status == 0 and sprig.status == 0 and shared.status == 0, report
     assert native.stdout.splitlines() == [
         "the C++ runtime loaded at start: no",
         "thread 1 threw 1 and rethrew 1",
         "thread 2 threw 2 and rethrew 2",
     ], report
-    assert sprig.stdout.splitlines() == [
+    assert sprig.stdout == native.stdout, report
+    assert shared.stdout.splitlines() == [
         "the C++ runtime loaded at start: no",
         "thread 1 threw 1 and rethrew 2",
         "thread 2 threw 2 and rethrew 1",
     ], report
     assert sprig.max_os_threads <= max_sprig_os_threads, report
+    assert shared.max_os_threads <= max_sprig_os_threads, report
     record["as_documented"] = True
 
 
@@ -348,43 +370,48 @@ def test_thread_identity_and_the_kernel(binary_of, preload, results, run, max_sp
 
 
 def test_pthread_t_values_are_green_handles(binary_of, preload, results, run):
-    """sprig(7), "pthread_t values are green handles": libc functions that read a pthread_t as glibc's thread
-    pointer, given pthread_self() or a created thread's ID in a child process. Natively each returns 0; under
-    sprig each crashes with SIGSEGV. pthread_equal() works in both, and so does pthread_kill(), which sprig
-    interposes."""
-    record = shown(results, "div_pthread_t_handles.c", "pthread_t values are green handles")
-    native, sprig, report = run_both(binary_of, run, preload, "div_pthread_t_handles.c")
+    """sprig(7), "pthread_t values are green handles (SPRIG_TLS=shared)": libc functions that read a pthread_t
+    as glibc's thread pointer, given pthread_self() or a created thread's ID in a child process. Natively, and
+    under sprig in the default mode, each returns 0; in the shared mode each crashes with SIGSEGV.
+    pthread_equal() works in all three, and so does pthread_kill(), which sprig interposes."""
+    record = shown(results, "div_pthread_t_handles.c", "pthread_t values are green handles (SPRIG_TLS=shared)")
+    native, sprig, shared, report = run_three(binary_of, run, preload, "div_pthread_t_handles.c")
     calls = [f"{function}({whose}{extra})"
              for whose in ("pthread_self()", "a created thread")
              for function, extra in (("pthread_getattr_np", ""), ("pthread_kill", ", 0"),
                                      ("pthread_getschedparam", ""), ("pthread_getcpuclockid", ""),
                                      ("pthread_getaffinity_np", ""))]
     equal = "pthread_equal(self, self) 1, pthread_equal(self, created) 0"
-    assert native.status == 0 and sprig.status == 0, report
+    assert native.status == 0 and sprig.status == 0 and shared.status == 0, report
     assert native.stdout.splitlines() == [f"{call}: returned 0" for call in calls] + [equal], report
+    assert sprig.stdout == native.stdout, report
     # pthread_kill is interposed (signal 0 checks the green thread), the others read the handle as a pointer.
-    assert sprig.stdout.splitlines() == [
+    assert shared.stdout.splitlines() == [
         f"{call}: {'returned 0' if call.startswith('pthread_kill') else 'killed by SIGSEGV'}"
         for call in calls] + [equal], report
     record["as_documented"] = True
 
 
 def test_self_and_thread_specific_data_before_main(binary_of, preload, results, run):
-    """sprig(7), "pthread_self() before main" and "Thread-specific data set before main": a constructor keeps
-    pthread_self() and sets two keys' values. Natively main is the same thread: equal IDs, and pthread_exit()
-    from main runs both destructors. Under sprig the IDs differ, and main's green thread takes over the
+    """sprig(7), "pthread_self() before main (SPRIG_TLS=shared)" and "Thread-specific data set before main": a
+    constructor keeps pthread_self() and sets two keys' values. Natively main is the same thread: equal IDs, and
+    pthread_exit() from main runs both destructors. Under sprig main's green thread has the OS thread's identity
+    (equal IDs) in the default mode, and its own in the shared mode (the IDs differ); in both it takes over the
     constructor's values only at its first pthread_getspecific() or pthread_setspecific(): without one, no
     destructor runs."""
-    record = shown(results, "div_before_main.c", "pthread_self() before main; Thread-specific data set before main")
-    native, sprig, report = run_both(binary_of, run, preload, "div_before_main.c")
+    record = shown(results, "div_before_main.c",
+                   "pthread_self() before main (SPRIG_TLS=shared); Thread-specific data set before main")
+    native, sprig, shared, report = run_three(binary_of, run, preload, "div_before_main.c")
     touches_none = "main touches no key, then calls pthread_exit():"
     reads_one = ["main reads one key, then calls pthread_exit():", "  main reads: key 1's value"]
     destructors = ["  destructor ran for key 1's value", "  destructor ran for key 2's value"]
-    assert native.status == 0 and sprig.status == 0, report
+    assert native.status == 0 and sprig.status == 0 and shared.status == 0, report
     assert native.stdout.splitlines() == [
         "pthread_self() in main equals the constructor's: yes", touches_none, *destructors, *reads_one,
         *destructors], report
     assert sprig.stdout.splitlines() == [
+        "pthread_self() in main equals the constructor's: yes", touches_none, *reads_one, *destructors], report
+    assert shared.stdout.splitlines() == [
         "pthread_self() in main equals the constructor's: no", touches_none, *reads_one, *destructors], report
     record["as_documented"] = True
 
@@ -392,8 +419,8 @@ def test_self_and_thread_specific_data_before_main(binary_of, preload, results, 
 def test_stack_sizes(binary_of, preload, results, run):
     """sprig(7), "Stack sizes": natively main's stack grows to RLIMIT_STACK (64 MiB here) and a thread without
     an attribute gets RLIMIT_STACK or what pthread_setattr_default_np() set; under sprig main has 8 MiB and such
-    a thread 256 KiB, so each child using more dies of SIGSEGV. The attribute's stack address, signal mask and
-    CPU affinity are ignored under sprig."""
+    a thread 256 KiB, so each child using more dies of SIGSEGV. The attribute's signal mask and CPU affinity
+    are ignored under sprig; a stack given with pthread_attr_setstack() is used, as natively."""
     record = shown(results, "div_stack_sizes.c", "Stack sizes")
     native, sprig, report = run_both(binary_of, run, preload, "div_stack_sizes.c")
     children = [
@@ -409,8 +436,9 @@ def test_stack_sizes(binary_of, preload, results, run):
     assert native.status == 0 and sprig.status == 0, report
     assert native.stdout.splitlines() == [child + "fine" for child in children] + [
         attribute + "yes" for attribute in attributes], report
+    # The given stack is honoured (green threads run on it); the mask and affinity are not.
     assert sprig.stdout.splitlines() == [child + "Segmentation fault" for child in children] + [
-        attribute + "no" for attribute in attributes], report
+        attributes[0] + "yes"] + [attribute + "no" for attribute in attributes[1:]], report
     record["as_documented"] = True
 
 

@@ -82,7 +82,8 @@ def test_help_lists_every_option_and_exits_0(sprig):
         result = sprig(flag)
         assert result.returncode == 0 and result.stderr == ""
         assert result.stdout.startswith("Usage: sprig [OPTIONS] [--] PROG [ARGS...]\n")
-        for option in ("--stack-size=SIZE", "--stack-pool=COUNT", "--switch=KIND", "--no-inherit", "--inherit",
+        for option in ("--stack-size=SIZE", "--stack-pool=COUNT", "--switch=KIND", "--tls=MODE", "--no-inherit",
+                       "--inherit",
                        "--stats", "--trace=FILE", "--dump-signal=SIG", "--on-deadlock=WHAT", "--watchdog-ms=MS",
                        "--print-library", "--help", "--version", "sprig ps"):
             assert option in result.stdout
@@ -138,11 +139,12 @@ def test_preload_is_prepended_to_an_existing_one(sprig, library):
 
 
 def test_options_set_the_sprig_variables(sprig):
-    result = sprig("--stack-size=1M", "--stack-pool", "7", "--switch", "ucontext", "--inherit", "/usr/bin/env")
+    result = sprig("--stack-size=1M", "--stack-pool", "7", "--switch", "ucontext", "--tls=shared", "--inherit",
+                   "/usr/bin/env")
     assert result.returncode == 0, result.stderr
     variables = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("SPRIG_"))
     assert variables == {"SPRIG_STACK_SIZE": "1M", "SPRIG_STACK_POOL": "7", "SPRIG_SWITCH": "ucontext",
-                         "SPRIG_INHERIT": "1"}
+                         "SPRIG_TLS": "shared", "SPRIG_INHERIT": "1"}
 
 
 def test_observation_options_set_their_variables(sprig):

@@ -1,0 +1,39 @@
+# test_identity.py - thread identities that need more than the generic comparison: dynamic TLS of a library
+# loaded with dlopen(), in threads started before and after it was loaded.
+import subprocess
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def dlopen_tls_library(sprig_build, repo_root):
+    """tests/conformance/libs/dlopen_tls_lib.c built as a shared library, for dlopen()."""
+    source = repo_root / "tests/conformance/libs/dlopen_tls_lib.c"
+    library = sprig_build / "conformance" / "libdlopen_tls.so"
+    library.parent.mkdir(parents=True, exist_ok=True)
+    if not library.exists() or library.stat().st_mtime < source.stat().st_mtime:
+        subprocess.run(["gcc", "-O1", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", str(library), str(source)],
+                       check=True, capture_output=True, text=True, timeout=120)
+    return library
+
+
+def test_dynamic_tls_of_a_dlopened_library(binary_of, preload, results, run, dlopen_tls_library,
+                                           max_sprig_os_threads):
+    """Each thread gets its own instance of the library's TLS from its image, whether it started before or after
+    the dlopen(), and a thread's block is freed when it exits (3,000 threads do not grow the heap by 12 MiB)."""
+    binary = binary_of("dlopen_tls.c")
+    native = run(binary, [dlopen_tls_library])
+    sprig = run(binary, [dlopen_tls_library], preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    results["dlopen_tls.c"] = {"equal": native.stdout == sprig.stdout and native.status == sprig.status,
+                               "native_status": native.status, "sprig_status": sprig.status,
+                               "native_max_os_threads": native.max_os_threads,
+                               "sprig_max_os_threads": sprig.max_os_threads}
+    assert native.status == 0 and native.stdout.splitlines() == [
+        "threads 21, wrong values 0, distinct instances 1",
+        "main's counter 42",
+        "3000 threads later the heap grew by less than 1 MiB: yes",
+    ], report
+    assert sprig.status == native.status and sprig.stdout == native.stdout, report
+    assert native.max_os_threads > 1, report
+    assert sprig.max_os_threads <= max_sprig_os_threads, report
