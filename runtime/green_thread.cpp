@@ -61,6 +61,8 @@ const char *wait_reason_name(WaitReason reason) {
     return "offload";
   case WaitReason::kDns:
     return "dns";
+  case WaitReason::kFutex:
+    return "futex";
   case WaitReason::kRemote:
     return "remote";
   }

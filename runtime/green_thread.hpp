@@ -52,6 +52,7 @@ enum class WaitReason : uint8_t {
   kPoll, // several fds at once (poll, select, epoll_wait)
   kOffload,
   kDns,
+  kFutex,  // futex(FUTEX_WAIT) through syscall(2)
   kRemote, // a wake-up from another OS thread
 };
 

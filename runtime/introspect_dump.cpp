@@ -216,6 +216,9 @@ void append_wait(TextBuffer &out, const GreenThread &thread, const DumpIndex &in
   case WaitReason::kDns:
     out.append("dns");
     break;
+  case WaitReason::kFutex:
+    append_object_wait(out, "futex", object);
+    break;
   case WaitReason::kRemote:
     out.append("a wake-up from another OS thread");
     break;

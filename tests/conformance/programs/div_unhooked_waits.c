@@ -1,4 +1,4 @@
-/* div_unhooked_waits.c - sigwait(), sigwaitinfo(), sigsuspend() and pause() for a signal another process sends 200 ms after the call began to wait, msgrcv() and mq_receive() for its message, epoll_pwait2() for its write to a pipe, and a 200 ms futex wait through syscall(): does a witness thread keep ticking meanwhile? */
+/* div_unhooked_waits.c - sigwait(), sigwaitinfo(), sigsuspend() and pause() for a signal another process sends 200 ms after the call began to wait, msgrcv() and mq_receive() for its message, and epoll_pwait2() for its write to a pipe: does a witness thread keep ticking meanwhile? (A futex wait through syscall() parks: futex_syscall.c.) */
 /* sprig: own-test */
 /* A divergence sprig(7) lists ("Blocking calls sprig does not interpose"):
  * under sprig each call blocks the worker, so the witness stops.
@@ -7,7 +7,6 @@
  * unblocks SIGUSR2 only where it waits for it. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <mqueue.h>
 #include <pthread.h>
 #include <signal.h>
@@ -188,14 +187,6 @@ static void epoll_pwait2_wait(void) {
   close(pipe_fds[1]);
 }
 
-static void futex_wait(void) {
-  static uint32_t word;
-  struct timespec limit = {0, kDelayUs * 1000};
-  int before = atomic_load(&ticks);
-  long rc = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &limit, NULL, 0);
-  report("syscall(SYS_futex, FUTEX_WAIT) for 200 ms", rc, before);
-}
-
 int main(void) {
   alarm(20);
   struct sigaction action;
@@ -213,7 +204,6 @@ int main(void) {
   signal_waits();
   message_waits();
   epoll_pwait2_wait();
-  futex_wait();
   atomic_store(&stop, 1);
   pthread_join(thread, NULL);
   return 0;
