@@ -32,6 +32,7 @@ constexpr int64_t kRobustFutexOffset = -32; // glibc's: the robust list links to
 struct Loader {
   void (*get_tls_static_info)(size_t *, size_t *) = nullptr;
   void *(*allocate_tls)(void *) = nullptr;
+  void *(*allocate_tls_init)(void *, bool) = nullptr;
   void (*deallocate_tls)(void *, bool) = nullptr;
   void (*ctype_init)() = nullptr;
   void (*call_tls_dtors)() = nullptr;
@@ -159,6 +160,7 @@ int init(TlsMode mode, const char **why) {
   }
   if (!lookup(&g_loader.get_tls_static_info, "_dl_get_tls_static_info") ||
       !lookup(&g_loader.allocate_tls, "_dl_allocate_tls") ||
+      !lookup(&g_loader.allocate_tls_init, "_dl_allocate_tls_init") ||
       !lookup(&g_loader.deallocate_tls, "_dl_deallocate_tls") ||
       !lookup(&g_loader.ctype_init, "__ctype_init") ||
       !lookup(&g_loader.call_tls_dtors, "__call_tls_dtors")) {
@@ -240,13 +242,31 @@ void *place(void *block) {
   return reinterpret_cast<void *>((end - g_layout.sizeof_pthread) & ~(g_block_align - 1));
 }
 
+// glibc's dtv_t: tcbhead_t.dtv points at entry 1 of the array; entry -1
+// holds the length, entry 0 the generation, entry i module i's block.
+union DtvEntry {
+  size_t counter;
+  struct {
+    void *value;
+    void *to_free; // a dynamic block malloc'ed by __tls_get_addr
+  } pointer;
+};
+
 void *make(void *block, Worker *worker) {
   void *tp = place(block);
   void *carrier = current();
-  // The DTV first: _dl_allocate_tls writes the dtv field and the TLS images
-  // only, and fill() then clears the rest of the descriptor.
-  field<void *>(tp, kTcbDtv) = nullptr;
-  if (g_loader.allocate_tls(tp) == nullptr) {
+  // The DTV first: the loader writes the dtv field and the TLS images
+  // only, and fill() then clears the rest of the descriptor. A block whose
+  // DTV was kept (release()) is made again as glibc reuses a cached stack:
+  // the DTV cleared, then _dl_allocate_tls_init copies the images again and
+  // sets the entries (resizing the DTV if modules came since); no
+  // allocation, where _dl_allocate_tls callocs a DTV each time.
+  if (auto *dtv = field<DtvEntry *>(tp, kTcbDtv); dtv != nullptr) {
+    memset(dtv, 0, (dtv[-1].counter + 1) * sizeof(DtvEntry));
+    if (g_loader.allocate_tls_init(tp, true) == nullptr) {
+      return nullptr;
+    }
+  } else if (g_loader.allocate_tls(tp) == nullptr) {
     return nullptr;
   }
   void *dtv = field<void *>(tp, kTcbDtv);
@@ -276,9 +296,24 @@ void on_first_entry() { g_loader.ctype_init(); }
 
 void run_thread_local_destructors() { g_loader.call_tls_dtors(); }
 
+void prepare_block(void *block) { field<void *>(place(block), kTcbDtv) = nullptr; }
+
+void discard_block(void *block) {
+  void *tp = place(block);
+  if (field<void *>(tp, kTcbDtv) != nullptr) {
+    g_loader.deallocate_tls(tp, false);
+    field<void *>(tp, kTcbDtv) = nullptr;
+  }
+}
+
 void release(void *tp) {
-  g_loader.deallocate_tls(tp, false);
-  field<void *>(tp, kTcbDtv) = nullptr;
+  // The dynamic TLS blocks go now; the DTV stays for the block's next
+  // identity (make()).
+  auto *dtv = field<DtvEntry *>(tp, kTcbDtv);
+  for (size_t module = 1; module <= dtv[-1].counter; ++module) {
+    free(dtv[module].pointer.to_free);
+    dtv[module].pointer.to_free = nullptr;
+  }
   free(field<void *>(tp, g_layout.strsignal_buf));
   free(field<void *>(tp, g_layout.strerror_buf));
   field<void *>(tp, g_layout.strsignal_buf) = nullptr;

@@ -114,6 +114,10 @@ inline void install(void *tp) {
 // Bytes of one identity block (static TLS and descriptor), and its alignment.
 size_t block_size();
 size_t block_align();
+// A new block (from aligned_alloc) before its first create(); and a block
+// given back for good (its DTV freed).
+void prepare_block(void *block);
+void discard_block(void *block);
 
 // Stack bounds as pthread_getattr_np reports them.
 struct StackBounds {
@@ -133,9 +137,10 @@ void on_first_entry();
 // Called on the identity of a thread that ends, before it switches away:
 // C++ thread_local destructors (__cxa_thread_atexit_impl), as glibc runs them.
 void run_thread_local_destructors();
-// After the thread has left its identity for good: frees its DTV, dynamic
-// TLS blocks and libc's per-thread buffers. The pthread_t still names the
-// thread (for join) until forget().
+// After the thread has left its identity for good: frees its dynamic TLS
+// blocks and libc's per-thread buffers; the DTV stays with the block for
+// its next create(). The pthread_t still names the thread (for join) until
+// forget().
 void release(void *tp);
 // The pthread_t no longer names a green thread.
 void forget(void *tp);

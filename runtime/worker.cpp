@@ -108,13 +108,39 @@ void Worker::destroy() {
   end_identities();
   for (GreenThread *thread : slots_) {
     keys_release(thread); // the first thread's, and those of threads never joined
-    if (identity::g_per_thread) {
-      free(thread->identity_block);
+    if (identity::g_per_thread && thread->identity_block != nullptr) {
+      identity::discard_block(thread->identity_block);
     }
     thread->~GreenThread();
     free(thread);
   }
   slots_.clear();
+  for (void *slab : identity_slabs_) {
+    free(slab);
+  }
+  identity_slabs_.clear();
+}
+
+// Identity blocks come in slabs of their own: one malloc each, between two
+// thread records, put every record on a page of its own (a block is 4 KiB
+// and more), and at 10,000 threads a yield then missed the TLB on each
+// record: 65 ns instead of 41 in the shared mode.
+void *Worker::new_identity_block() {
+  constexpr size_t kBlocksPerSlab = 64;
+  if (identity_slab_left_ == 0) {
+    void *slab = aligned_alloc(identity::block_align(), kBlocksPerSlab * identity::block_size());
+    if (slab == nullptr) {
+      return nullptr;
+    }
+    identity_slabs_.push_back(slab);
+    identity_slab_next_ = static_cast<char *>(slab);
+    identity_slab_left_ = kBlocksPerSlab;
+  }
+  void *block = identity_slab_next_;
+  identity_slab_next_ += identity::block_size();
+  --identity_slab_left_;
+  identity::prepare_block(block);
+  return block;
 }
 
 GreenThread *Worker::new_record() {
@@ -191,13 +217,12 @@ int Worker::make_identity(GreenThread *thread, bool adopt_caller) {
                                thread->stack.given ? 0 : StackPool::page_size()};
   if (adopt_caller) {
     if (scheduler_identity_block_ == nullptr) {
-      scheduler_identity_block_ = aligned_alloc(identity::block_align(), identity::block_size());
+      scheduler_identity_block_ = new_identity_block();
       if (scheduler_identity_block_ == nullptr) {
         return -ENOMEM;
       }
       scheduler_thread_pointer_ = identity::create_scheduler(scheduler_identity_block_, this);
       if (scheduler_thread_pointer_ == nullptr) {
-        free(scheduler_identity_block_);
         scheduler_identity_block_ = nullptr;
         return -ENOMEM;
       }
@@ -207,7 +232,7 @@ int Worker::make_identity(GreenThread *thread, bool adopt_caller) {
     return 0;
   }
   if (thread->identity_block == nullptr) {
-    thread->identity_block = aligned_alloc(identity::block_align(), identity::block_size());
+    thread->identity_block = new_identity_block();
     if (thread->identity_block == nullptr) {
       return -ENOMEM;
     }
@@ -224,7 +249,7 @@ void Worker::end_identities() {
   }
   if (scheduler_identity_block_ != nullptr) {
     identity::release(scheduler_thread_pointer_);
-    free(scheduler_identity_block_);
+    identity::discard_block(scheduler_identity_block_);
     scheduler_identity_block_ = nullptr;
     scheduler_thread_pointer_ = nullptr;
   }

@@ -273,6 +273,7 @@ private:
   int spawn_thread(const SpawnOptions &options, void *(*start)(void *), void *argument,
                    GreenThread **spawned, bool adopt_caller_identity);
   int make_identity(GreenThread *thread, bool adopt_caller);
+  void *new_identity_block();
   int start_identities(GreenThread *main_thread);
   void end_identities();
 
@@ -301,6 +302,9 @@ private:
   uint64_t thread_id_limit_ = 0;
   WaitQueue once_waiters_;
   void *scheduler_identity_block_ = nullptr;
+  Vector<void *> identity_slabs_; // every identity block is carved from these
+  char *identity_slab_next_ = nullptr;
+  size_t identity_slab_left_ = 0;
   void *adopted_thread_pointer_ = nullptr; // the OS thread's own identity, lent to main
 };
 
