@@ -5,18 +5,27 @@ usage: python3 scripts/bench.py [--reps N] [--smoke] [--only SUITE,...] [--pin]
                                 [--json PATH] [--build DIR]
 
 Suites, in the order they run:
-  micro    green yield and spawn+join against pthread twins (bench_micro.py)
+  micro    green yield and spawn+join against pthread twins, in both identity
+           modes, and one write of the thread pointer (bench_micro.py)
   memory   memory per idle thread, an unmodified C program natively and under
-           LD_PRELOAD=libsprig.so (bench_memory.py)
-  maxlive  the most threads that program has alive at once, up to 1,000,000
-           (bench_memory.py; at most MAX_LIVE_REPS runs: each takes ~25 s)
+           LD_PRELOAD=libsprig.so in both identity modes (bench_memory.py)
+  maxlive  the most threads that program has alive at once, up to 1,000,000,
+           in the same three runtimes, one run after another (bench_memory.py;
+           at most MAX_LIVE_REPS runs of each: ~50 s for the three)
   echo     thread-per-connection echo server natively and under sprig, and a
            native epoll server, at 100, 1,000 and 10,000 connections (bench_echo.py)
   http     the demo's thread-per-connection HTTP server under wrk at 1,000
            connections, natively and under sprig (bench_http.py)
   corun    the direct-API corun workloads of tests/examples (bench_corun.py)
+sprig's identity modes: SPRIG_TLS=thread, the default (a glibc identity per
+green thread), and SPRIG_TLS=shared (one per OS thread) are both measured in
+the same run, micro and memory; the tables show them side by side with their
+difference, and each mode has its targets (bench_targets.py). A measured
+program never inherits SPRIG_TLS from this script's environment: the other
+suites run sprig's default mode.
 Prints the tables and the targets (met or missed), and writes every figure
-with its unit, median, spread and raw samples to BUILD/bench/results.json.
+with its unit, median, spread and raw samples to BUILD/bench/results.json,
+with the sprig/native comparisons and the thread/shared ones.
 Progress goes to stderr. --smoke runs every suite once at tiny sizes (well
 under a minute) to check the plumbing; its numbers mean nothing. The exit
 status is non-zero only when a program fails or a figure is missing, never
@@ -106,7 +115,8 @@ def measure(figures, options):
 
 
 def report(figures, options, seconds, pressure):
-    """Prints every table; returns the comparisons and targets for the results file."""
+    """Prints every table; returns the sprig/native comparisons, the SPRIG_TLS thread/shared ones and
+    the targets for the results file."""
     smoke = options.smoke
     mode = "smoke run (tiny sizes, numbers mean nothing)" if smoke else f"median of {options.reps} runs"
     if "maxlive" in options.suites and not smoke and options.reps > MAX_LIVE_REPS:
@@ -117,16 +127,15 @@ def report(figures, options, seconds, pressure):
         print(f"CPU pressure from other processes in the minute before the run (PSI some avg60): {pressure:.0f}%")
     print()
     comparisons = []
+    tls_comparisons = []
     if "micro" in options.suites:
-        bench_report.micro_table(figures, bench_micro.comparisons(), comparisons)
+        bench_report.micro_table(figures, bench_micro.comparisons(), bench_micro.mode_pairs(),
+                                 bench_micro.THREAD_POINTER_WRITE, comparisons, tls_comparisons)
     if "memory" in options.suites:
-        counts = bench_memory.SMOKE_IDLE_COUNTS if smoke else bench_memory.IDLE_COUNTS
-        sprig_only = [f"{name} runtime=sprig threads={threads}" for threads in counts["sprig"]
-                      if threads not in counts["native"] for name in ("idle_rss_per_thread", "idle_pte_per_thread")]
-        bench_report.memory_table(figures, bench_memory.comparisons(smoke), sprig_only, comparisons)
+        bench_report.memory_table(figures, bench_memory.table_rows(smoke), comparisons, tls_comparisons)
     if "maxlive" in options.suites:
         wanted = bench_memory.SMOKE_MAX_LIVE_THREADS if smoke else bench_memory.MAX_LIVE_THREADS
-        bench_report.max_live_table(figures, wanted, comparisons)
+        bench_report.max_live_table(figures, wanted, bench_memory.RSS_CAP_MIB, comparisons, tls_comparisons)
     if "echo" in options.suites:
         bench_report.echo_table(figures, bench_echo.SERVERS, bench_echo.connection_counts(smoke),
                                 bench_echo.setup(smoke, options.pin), comparisons)
@@ -137,7 +146,7 @@ def report(figures, options, seconds, pressure):
         bench_report.corun_table(figures, bench_corun.params_of(smoke))
     targets = bench_targets.all_targets(figures, options.suites, smoke)
     bench_targets.print_targets(targets)
-    return comparisons, targets
+    return comparisons, tls_comparisons, targets
 
 
 def main():
@@ -148,7 +157,7 @@ def main():
     try:
         measure(figures, options)
         seconds = time.monotonic() - started
-        comparisons, targets = report(figures, options, seconds, pressure)
+        comparisons, tls_comparisons, targets = report(figures, options, seconds, pressure)
     except BenchError as error:
         print(f"bench.py: {error}", file=sys.stderr)
         return 1
@@ -163,6 +172,7 @@ def main():
         "echo_setup": bench_echo.setup(options.smoke, options.pin),
         "figures": figures.summaries(),
         "comparisons": comparisons,
+        "tls_comparisons": tls_comparisons,
         "targets": targets,
     }
     options.json.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,13 @@ A figure is one measured quantity under one configuration, named by an id
 such as "echo_rate server=echo_threads runtime=sprig connections=100": the
 name, then its parameters. Each repetition adds one sample; the report gives
 the median and the spread (min-max) of the samples, always with the unit.
+
+sprig has two thread-identity modes, chosen by SPRIG_TLS in the measured
+program's environment: "thread" (the default: each green thread has its own
+glibc identity, thread pointer and TLS) and "shared" (one identity per OS
+thread). A measured program never inherits SPRIG_TLS from bench.py's
+environment: it runs in the default mode unless the suite passes env (see
+TLS_ENV), so a figure without a tls= parameter is always the default mode's.
 """
 
 import os
@@ -15,6 +22,8 @@ import tempfile
 import time
 
 POLL_S = 0.05
+# The environment of each identity mode; figures of the shared mode carry the parameter tls=shared.
+TLS_ENV = {"thread": {"SPRIG_TLS": "thread"}, "shared": {"SPRIG_TLS": "shared"}}
 
 
 class BenchError(Exception):
@@ -68,10 +77,12 @@ def summarise(entry):
     return summary
 
 
-def program_env():
-    """The environment of a measured program: ours, without LD_PRELOAD."""
-    env = {key: value for key, value in os.environ.items() if key not in ("LD_PRELOAD", "CHILD_USAGE_PRELOAD")}
+def program_env(extra=None):
+    """The environment of a measured program: ours, without LD_PRELOAD and SPRIG_TLS, plus extra."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("LD_PRELOAD", "CHILD_USAGE_PRELOAD", "SPRIG_TLS")}
     env["LC_ALL"] = "C"
+    env.update({str(key): str(value) for key, value in (extra or {}).items()})
     return env
 
 
@@ -82,10 +93,11 @@ def on_cpu(cpu):
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-def launch(build, argv, preload=None, cpu=None, stdout=None, stderr=None):
+def launch(build, argv, preload=None, cpu=None, stdout=None, stderr=None, env=None):
     """Starts argv through build/bench/tools/child_usage (see there: the only way to get a program's
-    own peak RSS), under LD_PRELOAD=preload if given, pinned to cpu if given."""
-    env = program_env()
+    own peak RSS), under LD_PRELOAD=preload if given, pinned to cpu if given, with the variables of
+    the dict env added to its environment (for example TLS_ENV["shared"])."""
+    env = program_env(env)
     if preload is not None:
         env["CHILD_USAGE_PRELOAD"] = str(preload)
     wrapped = [str(build / "bench/tools/child_usage")] + [str(arg) for arg in argv]
@@ -199,11 +211,12 @@ def wait_for(process, timeout_s, rss_cap_kib=None):
         time.sleep(POLL_S)
 
 
-def run(build, argv, timeout_s, preload=None, cpu=None, rss_cap_kib=None):
-    """Runs argv to its end; output goes through files, so a chatty program cannot block."""
+def run(build, argv, timeout_s, preload=None, cpu=None, rss_cap_kib=None, env=None):
+    """Runs argv to its end (env: extra environment variables, as for launch); output goes through
+    files, so a chatty program cannot block."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
-        process = launch(build, argv, preload, cpu, out, err)
+        process = launch(build, argv, preload, cpu, out, err, env)
         returncode, killed = wait_for(process, timeout_s, rss_cap_kib)
         seconds = time.monotonic() - started
         out.seek(0)

@@ -6,8 +6,9 @@ usage: python3 scripts/bench_plot.py [--results build/bench/results.json] [--out
                     thread-per-connection server under sprig and natively, and
                     the native epoll server (medians, bars = min-max)
   bench-memory.png  process RSS (and RSS + page tables) against live idle
-                    threads, an unmodified C program under sprig and natively;
-                    the last point of each is the most threads it could create
+                    threads, an unmodified C program under sprig (SPRIG_TLS=thread,
+                    the default, and SPRIG_TLS=shared) and natively; the last
+                    point of each is the most threads it could create
 Needs matplotlib (Debian's python3-matplotlib; `make deps` installs it).
 Refuses a smoke run's results: their sizes are too small to say anything.
 """
@@ -27,7 +28,9 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 SERVERS = (("echo_threads", "sprig", "thread per connection, sprig", "tab:green", 0.92),
            ("echo_threads", "native", "thread per connection, native threads", "tab:red", 1.0),
            ("echo_epoll", "native", "one-thread epoll, native", "tab:blue", 1.08))
-RUNTIMES = (("sprig", "sprig (LD_PRELOAD=libsprig.so)", "tab:green"), ("native", "native threads", "tab:red"))
+RUNTIMES = (("sprig", "sprig (LD_PRELOAD=libsprig.so), SPRIG_TLS=thread", "tab:green"),
+            ("sprig-shared", "sprig, SPRIG_TLS=shared", "tab:olive"),
+            ("native", "native threads", "tab:red"))
 
 
 def figures_named(results, name, **params):

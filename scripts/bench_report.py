@@ -4,6 +4,11 @@ Every cell is "median (min-max)" over the repetitions. Each ratio column says
 which way it divides: native/sprig for times and memory (how many times less
 sprig needs), sprig/native for rates and thread counts (how many times more
 sprig does); above 1 is in sprig's favour either way.
+
+sprig's two identity modes stand side by side: SPRIG_TLS=thread (the default,
+a glibc identity per green thread; figures without tls=, runtime=sprig) and
+SPRIG_TLS=shared (tls=shared, runtime=sprig-shared), with the difference
+thread - shared of their medians; these pairs go to the results' "tls_comparisons".
 """
 
 from bench_common import figure_id
@@ -52,53 +57,105 @@ def comparison(figures, sprig_id, native_id, ratio_of):
     return {"sprig": sprig_id, "native": native_id, "unit": sprig["unit"], "ratio_of": ratio_of, "ratio": ratio}
 
 
-def micro_table(figures, pairs, comparisons):
+def tls_comparison(figures, thread_id, shared_id):
+    """SPRIG_TLS=thread against SPRIG_TLS=shared: the difference and the ratio of the medians."""
+    thread = figures.by_id(thread_id)
+    shared = figures.by_id(shared_id)
+    return {"thread": thread_id, "shared": shared_id, "unit": thread["unit"],
+            "difference": thread["median"] - shared["median"], "difference_of": "thread - shared",
+            "ratio": thread["median"] / shared["median"], "ratio_of": "thread/shared"}
+
+
+def signed(value, digits):
+    return f"{'+' if value >= 0 else '-'}{number(abs(value), digits)}"
+
+
+def micro_table(figures, pairs, mode_pairs, write_id, comparisons, tls_comparisons):
     rows = []
     for sprig_id, native_id in pairs:
         item = comparison(figures, sprig_id, native_id, "native/sprig")
         comparisons.append(item)
         rows.append([sprig_id, cell(figures.by_id(sprig_id)), native_id,
                      cell(figures.by_id(native_id)), f"{item['ratio']:.1f}x"])
-    print_table("micro benchmarks: ns per operation, lower is better",
+    print_table("micro benchmarks: ns per operation, lower is better; sprig's figures without tls= are\n"
+                "SPRIG_TLS=thread (the default: a glibc identity per green thread), tls=shared is SPRIG_TLS=shared",
                 ["sprig figure", "sprig ns (min-max)", "native twin", "native ns (min-max)", "native/sprig"], rows)
-
-
-def memory_table(figures, pairs, sprig_only, comparisons):
     rows = []
-    for sprig_id, native_id in pairs:
-        item = comparison(figures, sprig_id, native_id, "native/sprig")
-        comparisons.append(item)
-        rows.append([sprig_id.replace(" runtime=sprig", ""), cell(figures.by_id(sprig_id), 2),
-                     cell(figures.by_id(native_id), 2), f"{item['ratio']:.1f}x"])
-    for sprig_id in sprig_only:
-        rows.append([sprig_id.replace(" runtime=sprig", ""), cell(figures.by_id(sprig_id), 2),
-                     "none: native stops near 32,000", ""])
+    for thread_id, shared_id in mode_pairs:
+        item = tls_comparison(figures, thread_id, shared_id)
+        tls_comparisons.append(item)
+        rows.append([thread_id, cell(figures.by_id(thread_id)), cell(figures.by_id(shared_id)),
+                     signed(item["difference"], 1), f"{item['ratio']:.2f}x"])
+    if figures.has(write_id):
+        write = f"{cell(figures.by_id(write_id), 2)} ns"
+    else:
+        write = "not measured (no FSGSBASE on this CPU or kernel)"
+    print_table("identity modes side by side, ns per operation: SPRIG_TLS=thread (the default) against\n"
+                "SPRIG_TLS=shared; thread - shared is what a glibc identity per green thread costs; one write\n"
+                f"of the thread pointer (wrfsbase, {write_id}, same run): {write}",
+                ["green figure", "thread ns (min-max)", "shared ns (min-max)", "thread - shared ns",
+                 "thread/shared"], rows)
+
+
+def memory_table(figures, rows_wanted, comparisons, tls_comparisons):
+    """rows_wanted: [(figure name, threads)]; each row shows runtime=sprig (SPRIG_TLS=thread),
+    runtime=sprig-shared and runtime=native, with the ratios to native where it has the figure."""
+    rows = []
+    for name, threads in rows_wanted:
+        ids = {runtime: figure_id(name, {"runtime": runtime, "threads": threads})
+               for runtime in ("sprig", "sprig-shared", "native")}
+        item = tls_comparison(figures, ids["sprig"], ids["sprig-shared"])
+        tls_comparisons.append(item)
+        row = [figure_id(name, {"threads": threads}), cell(figures.by_id(ids["sprig"]), 2),
+               cell(figures.by_id(ids["sprig-shared"]), 2), signed(item["difference"], 2)]
+        if figures.has(name, {"runtime": "native", "threads": threads}):
+            ratios = []
+            for runtime in ("sprig", "sprig-shared"):
+                native_item = comparison(figures, ids[runtime], ids["native"], "native/sprig")
+                comparisons.append(native_item)
+                ratios.append(f"{native_item['ratio']:.1f}x")
+            row += [cell(figures.by_id(ids["native"]), 2)] + ratios
+        else:
+            row += ["none: native stops near 32,000", "", ""]
+        rows.append(row)
     print_table("memory per idle thread: an unmodified C program whose threads each wrote one stack page and\n"
-                "wait; natively and under LD_PRELOAD=libsprig.so; KiB per thread = (VmRSS or VmPTE while they\n"
-                "wait - before the first) / threads; lower is better",
-                ["figure", "sprig KiB (min-max)", "native KiB (min-max)", "native/sprig"], rows)
+                "wait; natively and under LD_PRELOAD=libsprig.so with SPRIG_TLS=thread (sprig, the default) and\n"
+                "SPRIG_TLS=shared (sprig-shared); KiB per thread = (VmRSS or VmPTE while they wait - before the\n"
+                "first) / threads; lower is better",
+                ["figure", "sprig KiB (min-max)", "sprig-shared KiB (min-max)", "sprig - shared KiB",
+                 "native KiB (min-max)", "native/sprig", "native/shared"], rows)
 
 
-def max_live_table(figures, wanted, comparisons):
+def max_live_table(figures, wanted, caps_mib, comparisons, tls_comparisons):
+    """Most live threads for runtime=sprig (SPRIG_TLS=thread), sprig-shared and native; caps_mib:
+    runtime -> the RSS cap of its run."""
+    runtimes = ("sprig", "sprig-shared", "native")
     rows = []
     for name, digits, ratio_of in (("max_live_threads", 0, "sprig/native"),
                                    ("max_live_threads_peak_rss", 0, "native/sprig"),
                                    ("max_live_threads_pte", 0, "native/sprig"),
                                    ("max_live_threads_create_s", 2, "native/sprig")):
-        sprig_id = figure_id(name, {"runtime": "sprig"})
-        native_id = figure_id(name, {"runtime": "native"})
-        item = comparison(figures, sprig_id, native_id, ratio_of)
-        comparisons.append(item)
-        unit = figures.by_id(sprig_id)["unit"]
-        rows.append([f"{name} ({unit})", cell(figures.by_id(sprig_id), digits),
-                     cell(figures.by_id(native_id), digits), f"{item['ratio']:.1f}x {ratio_of}"])
+        ids = {runtime: figure_id(name, {"runtime": runtime}) for runtime in runtimes}
+        mode_item = tls_comparison(figures, ids["sprig"], ids["sprig-shared"])
+        tls_comparisons.append(mode_item)
+        ratios = []
+        for runtime in ("sprig", "sprig-shared"):
+            item = comparison(figures, ids[runtime], ids["native"], ratio_of)
+            comparisons.append(item)
+            ratios.append(f"{item['ratio']:.1f}x")
+        unit = figures.by_id(ids["sprig"])["unit"]
+        rows.append([f"{name} ({unit})"] + [cell(figures.by_id(ids[runtime]), digits) for runtime in runtimes]
+                    + [signed(mode_item["difference"], digits), f"{' / '.join(ratios)} {ratio_of}"])
     stops = {runtime: ", ".join(sorted(set(figures.by_id(
-        figure_id("max_live_threads", {"runtime": runtime}))["info"]))) for runtime in ("sprig", "native")}
-    print_table(f"most threads alive at once: the same program creating threads until pthread_create fails\n"
-                f"or {wanted:,} exist, every one still waiting when it measures; peak RSS is ru_maxrss,\n"
-                f"pte is VmPTE (page tables) with all threads alive",
-                ["figure", "sprig (min-max)", "native (min-max)", "ratio"], rows)
-    print(f"  how the runs stopped: sprig: {stops['sprig']}; native: {stops['native']}")
+        figure_id("max_live_threads", {"runtime": runtime}))["info"]))) for runtime in runtimes}
+    caps = ", ".join(f"{runtime} {caps_mib[runtime] / 1024:g} GiB" for runtime in runtimes)
+    print_table(f"most threads alive at once: the same program creating threads until pthread_create fails, its\n"
+                f"VmRSS passes its cap ({caps}) or {wanted:,} exist, every\n"
+                f"one still waiting when it measures; sprig is SPRIG_TLS=thread (the default), sprig-shared\n"
+                f"SPRIG_TLS=shared; peak RSS is ru_maxrss, pte is VmPTE (page tables) with all threads alive",
+                ["figure", "sprig (min-max)", "sprig-shared (min-max)", "native (min-max)", "sprig - shared",
+                 "ratio: sprig / sprig-shared"], rows)
+    print("  how the runs stopped: " + "; ".join(f"{runtime}: {stops[runtime]}" for runtime in runtimes))
     print()
 
 

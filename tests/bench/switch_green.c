@@ -5,13 +5,21 @@
  * For each N, N green threads each call sprig_yield K = YIELDS/N times (at
  * least 4). The clock starts once all N have started and stops when the last
  * one leaves its loop, so spawning and exiting are not counted. Prints
- *   figure=green_yield threads=N ns=NS_PER_YIELD yields=TOTAL */
+ *   figure=green_yield threads=N ns=NS_PER_YIELD yields=TOTAL
+ * Before the yields, from a green thread, it times 10 x YIELDS_PER_FIGURE
+ * writes of the thread pointer with wrfsbase, the instruction a switch
+ * between green threads with their own glibc identity (SPRIG_TLS=thread)
+ * adds; each writes back the fs base read once with rdfsbase, so nothing
+ * changes. Only where the kernel allows the FSGSBASE instructions
+ * (AT_HWCAP2 bit 1, HWCAP2_FSGSBASE) on x86-64; it prints
+ *   figure=thread_pointer_write ns=NS_PER_WRITE writes=TOTAL */
 #include <sprig.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,6 +80,27 @@ static int measure(struct figure *fig) {
   return rc;
 }
 
+#define HWCAP2_FSGSBASE_BIT 2 /* <asm/hwcap2.h>: 1 << 1 */
+
+/* Returns ns per write of the thread pointer, or -1 where wrfsbase cannot run. */
+static double thread_pointer_write_ns(long writes) {
+#if defined(__x86_64__)
+  if ((getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT) == 0) {
+    return -1;
+  }
+  uint64_t base;
+  __asm__ volatile("rdfsbase %0" : "=r"(base));
+  int64_t start = now_ns();
+  for (long i = 0; i < writes; i++) {
+    __asm__ volatile("wrfsbase %0" : : "r"(base) : "memory");
+  }
+  return (double)(now_ns() - start) / (double)writes;
+#else
+  (void)writes;
+  return -1;
+#endif
+}
+
 struct config {
   long yields_per_figure;
   int counts;
@@ -81,6 +110,12 @@ struct config {
 
 static void *run_figures(void *arg) {
   struct config *config = arg;
+  long writes = 10 * config->yields_per_figure;
+  double write_ns = thread_pointer_write_ns(writes);
+  if (write_ns >= 0) {
+    printf("figure=thread_pointer_write ns=%.2f writes=%ld\n", write_ns, writes);
+    fflush(stdout);
+  }
   for (int i = 0; i < config->counts; i++) {
     long n = config->thread_counts[i];
     long each = config->yields_per_figure / n;

@@ -1,22 +1,50 @@
 # test_bench_smoke.py - runs scripts/bench.py --smoke (every suite at tiny sizes) and checks its tables,
 # targets and JSON; then draws the plots of bench_plot.py from those results. No check depends on timing.
+# sprig's figures come in both identity modes: SPRIG_TLS=thread (the default; ids as before, runtime=sprig)
+# and SPRIG_TLS=shared (tls=shared, runtime=sprig-shared).
+import ctypes
 import json
 import subprocess
 import sys
 
 import pytest
 
-MICRO_FIGURES = ["green_yield threads=2", "green_yield threads=1000", "green_yield threads=10000",
-                 "green_yield threads=100000", "pthread_condvar_switch threads=2", "pthread_futex_switch threads=2",
-                 "green_spawn_join", "pthread_create_join"]
+GREEN_FIGURES = ["green_yield threads=2", "green_yield threads=1000", "green_yield threads=10000",
+                 "green_yield threads=100000", "green_spawn_join"]
+SHARED_FIGURES = [f"{figure} tls=shared" for figure in GREEN_FIGURES]
+MICRO_FIGURES = GREEN_FIGURES + SHARED_FIGURES + ["pthread_condvar_switch threads=2",
+                                                  "pthread_futex_switch threads=2", "pthread_create_join"]
+SPRIG_RUNTIMES = ["sprig", "sprig-shared"]
+MEMORY_RUNTIMES = SPRIG_RUNTIMES + ["native"]
 SMOKE_THREADS = 200
 SMOKE_MAX_LIVE = 2000
 SMOKE_CONNECTIONS = 20
 ECHO_SERVERS = ["echo_threads (sprig)", "echo_threads (native)", "echo_epoll (native)"]
 CORUN = ["corun_tasks", "corun_io", "corun_http"]
-TARGETS = ["yield at 10,000 green threads <= 10 ns", "spawn+join <= 100 ns", "spawn+join >= 100x faster",
-           "RSS per idle green thread", "1,000,000 live threads", "echo at 10,000 connections >= 0.9x",
-           "echo at 10,000 connections >= 2.3x"]
+YIELD_EXTRA = ("yield at 10,000 green threads: SPRIG_TLS=thread - SPRIG_TLS=shared <= one thread pointer write "
+               "(wrfsbase, same run)")
+# Each target's label, and whether a smoke run judges it (bool) or says it is not measured (None).
+TARGETS = {
+    "yield at 10,000 green threads <= 25 ns": bool,
+    YIELD_EXTRA: bool,  # None where the CPU or kernel has no FSGSBASE: see fsgsbase()
+    "spawn+join <= 250 ns": bool,
+    "spawn+join >= 100x faster than pthread_create+join": bool,
+    "yield at 10,000 green threads <= 10 ns (SPRIG_TLS=shared)": bool,
+    "spawn+join <= 100 ns (SPRIG_TLS=shared)": bool,
+    "RSS per idle green thread (preload, 10,000 threads, one stack page touched) <= 9 KiB": None,
+    "RSS per idle green thread (preload, 10,000 threads, one stack page touched) <= 6 KiB (SPRIG_TLS=shared)": None,
+    "1,000,000 live threads from an unmodified C program in < 12 GiB peak RSS": None,
+    "1,000,000 live threads from an unmodified C program in < 6 GiB peak RSS (SPRIG_TLS=shared)": None,
+    "thread-per-connection echo at 10,000 connections >= 0.9x the native epoll server": None,
+    "thread-per-connection echo at 10,000 connections >= 2.3x the same binary on native threads": None,
+}
+
+
+def fsgsbase():
+    """Whether this process may run wrfsbase: AT_HWCAP2 (26) has HWCAP2_FSGSBASE (bit 1)."""
+    libc = ctypes.CDLL(None)
+    libc.getauxval.restype = ctypes.c_ulong
+    return bool(libc.getauxval(ctypes.c_ulong(26)) & 2)
 
 
 @pytest.fixture(scope="module")
@@ -33,37 +61,85 @@ def rows_starting(stdout, prefix):
     return [line for line in stdout.splitlines() if line.startswith(prefix)]
 
 
+def table_after(stdout, title):
+    """The lines of the table whose title starts with title, up to the blank line after it."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    end = next(i for i in range(start, len(lines)) if not lines[i].strip())
+    return lines[start:end]
+
+
 def test_micro_rows_pair_each_figure_with_its_native_twin(smoke):
     stdout, results = smoke
     table_rows = rows_starting(stdout, ("green_", "pthread_"))
     for figure in MICRO_FIGURES:
         assert any(figure in row for row in table_rows), f"no row for {figure}:\n{stdout}"
-    for twin in ("pthread_condvar_switch", "pthread_futex_switch"):
-        assert any(row.startswith("green_yield threads=10000 ") and twin in row for row in table_rows)
-    assert any(row.startswith("green_spawn_join ") and "pthread_create_join" in row for row in table_rows)
+    for green in ("green_yield threads=10000 ", "green_yield threads=10000 tls=shared "):
+        for twin in ("pthread_condvar_switch", "pthread_futex_switch"):
+            assert any(row.startswith(green) and twin in row for row in table_rows)
+    for green in ("green_spawn_join ", "green_spawn_join tls=shared "):
+        assert any(row.startswith(green) and "pthread_create_join" in row for row in table_rows)
     for figure in MICRO_FIGURES:
         entry = results["figures"][figure]
         assert entry["unit"] == "ns"
         assert len(entry["samples"]) == 1 and entry["samples"][0] > 0
         assert entry["min"] <= entry["median"] <= entry["max"]
+    for figure in SHARED_FIGURES:
+        assert results["figures"][figure]["params"]["tls"] == "shared"
+    native_pairs = {(c["sprig"], c["native"]) for c in results["comparisons"]}
+    for green in GREEN_FIGURES + SHARED_FIGURES:
+        twins = ["pthread_create_join"] if green.startswith("green_spawn_join") else [
+            "pthread_condvar_switch threads=2", "pthread_futex_switch threads=2"]
+        assert all((green, twin) in native_pairs for twin in twins), green
+
+
+def test_micro_identity_modes_side_by_side_with_thread_pointer_write(smoke):
+    stdout, results = smoke
+    table = table_after(stdout, "identity modes side by side")
+    by_pair = {(c["thread"], c["shared"]): c for c in results["tls_comparisons"]}
+    for green, shared in zip(GREEN_FIGURES, SHARED_FIGURES):
+        item = by_pair[(green, shared)]
+        thread_ns, shared_ns = (results["figures"][key]["median"] for key in (green, shared))
+        assert item["unit"] == "ns" and item["difference"] == pytest.approx(thread_ns - shared_ns)
+        assert item["ratio"] == pytest.approx(thread_ns / shared_ns)
+        rows = [row for row in table if row.startswith(green + " ")]
+        assert len(rows) == 1 and f"{item['difference']:+,.1f}" in rows[0], table
+    if fsgsbase():
+        entry = results["figures"]["thread_pointer_write"]
+        assert entry["unit"] == "ns" and len(entry["samples"]) == 1 and entry["samples"][0] > 0
+        assert any("thread_pointer_write, same run): " in line and " ns" in line for line in table), table
+    else:
+        assert "thread_pointer_write" not in results["figures"]
+        assert any("not measured (no FSGSBASE" in line for line in table), table
 
 
 def test_idle_thread_memory_is_measured_natively_and_under_sprig(smoke):
     stdout, results = smoke
+    by_pair = {(c["thread"], c["shared"]): c for c in results["tls_comparisons"]}
+    native_pairs = {(c["sprig"], c["native"]) for c in results["comparisons"]}
     for name in ("idle_rss_per_thread", "idle_pte_per_thread"):
-        assert rows_starting(stdout, f"{name} threads={SMOKE_THREADS} "), stdout
-        for runtime in ("sprig", "native"):
-            entry = results["figures"][f"{name} runtime={runtime} threads={SMOKE_THREADS}"]
-            assert entry["unit"] == "KiB"
-    # Each thread wrote one page of its stack: that page at least is resident, in both runs.
-    for runtime in ("sprig", "native"):
+        rows = rows_starting(stdout, f"{name} threads={SMOKE_THREADS} ")
+        assert len(rows) == 1, stdout
+        ids = {runtime: f"{name} runtime={runtime} threads={SMOKE_THREADS}" for runtime in MEMORY_RUNTIMES}
+        for runtime in MEMORY_RUNTIMES:
+            assert results["figures"][ids[runtime]]["unit"] == "KiB"
+        for runtime in SPRIG_RUNTIMES:
+            assert (ids[runtime], ids["native"]) in native_pairs
+        # Both identity modes in the same row, with their difference.
+        item = by_pair[(ids["sprig"], ids["sprig-shared"])]
+        assert item["difference"] == pytest.approx(results["figures"][ids["sprig"]]["median"]
+                                                   - results["figures"][ids["sprig-shared"]]["median"])
+        assert f"{item['difference']:+,.2f}" in rows[0], rows[0]
+    # Each thread wrote one page of its stack: that page at least is resident, in every run.
+    for runtime in MEMORY_RUNTIMES:
         assert results["figures"][f"idle_rss_per_thread runtime={runtime} threads={SMOKE_THREADS}"]["median"] >= 4
 
 
 def test_most_live_threads_run_is_capped_in_smoke_and_all_were_alive(smoke):
     stdout, results = smoke
     assert rows_starting(stdout, "max_live_threads (threads)"), stdout
-    for runtime in ("sprig", "native"):
+    assert "how the runs stopped: sprig: " in stdout and "; sprig-shared: " in stdout
+    for runtime in MEMORY_RUNTIMES:
         entry = results["figures"][f"max_live_threads runtime={runtime}"]
         assert entry["unit"] == "threads" and entry["samples"] == [SMOKE_MAX_LIVE]
         assert entry["info"] == [f"created={SMOKE_MAX_LIVE} stop=limit"]
@@ -115,10 +191,18 @@ def test_targets_and_units(smoke):
     assert results["smoke"] is True and results["reps"] == 1
     for entry in results["figures"].values():
         assert entry["unit"] in results["units"]
-    assert {type(target["met"]) for target in results["targets"][:3]} == {bool}
-    # The sizes these targets name are not run in a smoke run: they say so instead of met or missed.
-    assert [target["met"] for target in results["targets"][3:]] == [None] * 4
+    assert [target["target"] for target in results["targets"]] == list(TARGETS)
+    expected = dict(TARGETS)
+    if not fsgsbase():
+        expected[YIELD_EXTRA] = None
+    for target in results["targets"]:
+        if expected[target["target"]] is bool:
+            assert type(target["met"]) is bool, target
+        else:
+            # The sizes these targets name are not run in a smoke run: they say so instead of met or missed.
+            assert target["met"] is None, target
     assert all(c["ratio"] > 0 for c in results["comparisons"])
+    assert results["tls_comparisons"] and all(c["ratio"] > 0 for c in results["tls_comparisons"])
 
 
 def test_plots_drawn_from_results(smoke, repo_root, tmp_path):
