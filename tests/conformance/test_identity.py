@@ -37,3 +37,40 @@ def test_dynamic_tls_of_a_dlopened_library(binary_of, preload, results, run, dlo
     assert sprig.status == native.status and sprig.stdout == native.stdout, report
     assert native.max_os_threads > 1, report
     assert sprig.max_os_threads <= max_sprig_os_threads, report
+
+
+@pytest.fixture(scope="session")
+def static_tls_library(sprig_build, repo_root):
+    """tests/conformance/libs/div_dlopen_static_tls_lib.c built as a shared library, for dlopen()."""
+    source = repo_root / "tests/conformance/libs/div_dlopen_static_tls_lib.c"
+    library = sprig_build / "conformance" / "libdiv_dlopen_static_tls.so"
+    library.parent.mkdir(parents=True, exist_ok=True)
+    if not library.exists() or library.stat().st_mtime < source.stat().st_mtime:
+        subprocess.run(["gcc", "-O1", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", str(library), str(source)],
+                       check=True, capture_output=True, text=True, timeout=120)
+    return library
+
+
+def test_initial_exec_tls_of_a_library_loaded_while_green_threads_run(binary_of, preload, results, run,
+                                                                       static_tls_library):
+    """sprig(7), "Initial-exec TLS of a library loaded while green threads run": natively every thread reads the
+    image's 42; under sprig a green thread that existed at the dlopen() reads 0 (its block never got the image),
+    while main (the OS thread's own identity) and a thread made afterwards read 42."""
+    results["div_dlopen_static_tls.c"] = {"equal": None, "as_documented": False,
+                                          "divergence": "Initial-exec TLS of a library loaded while green threads run"}
+    binary = binary_of("div_dlopen_static_tls.c")
+    native = run(binary, [static_tls_library])
+    sprig = run(binary, [static_tls_library], preload=preload)
+    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
+    assert native.status == 0 and sprig.status == 0, report
+    assert native.stdout.splitlines() == [
+        "a thread started before the dlopen() reads 42",
+        "main reads 42",
+        "a thread started after the dlopen() reads 42",
+    ], report
+    assert sprig.stdout.splitlines() == [
+        "a thread started before the dlopen() reads 0",
+        "main reads 42",
+        "a thread started after the dlopen() reads 42",
+    ], report
+    results["div_dlopen_static_tls.c"]["as_documented"] = True
