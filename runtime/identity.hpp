@@ -21,17 +21,21 @@
 //   (so pthread_self() and the thread_local values set by constructors are
 //   the same in main); the worker's scheduler context gets a fresh one of its
 //   own. Every other green thread's identity is a block owned by its thread
-//   record, carved from the worker's slabs of 64 (records stay dense, a page
-//   holding several), made anew at each spawn and torn down when the thread
-//   ends; the block keeps its DTV for the next thread, as glibc's cached
-//   stacks keep theirs.
+//   record, carved in order from one range the worker reserves (records
+//   stay dense, a page holding several, and Worker::current() tells the
+//   worker's identities by address), made anew at each spawn and torn down
+//   when the thread ends; the block keeps its DTV for the next thread, as
+//   glibc's cached stacks keep theirs.
 //
 // Invariants
 //   - %fs holds the identity of what runs: a green thread's while it runs,
 //     the scheduler's between green threads. Nothing between the write and
 //     the stack switch reads TLS.
 //   - sprig's own thread_locals (t_worker) hold the worker's values in every
-//     identity of that worker: written when the identity is made.
+//     identity of that worker: written when the identity is made. Where
+//     rdfsbase works, Worker::current() does not read t_worker (a cache line
+//     per green thread) but looks the thread pointer up in the ranges of the
+//     running workers (worker.hpp, WorkerIdentities).
 //   - All identities of one worker share that OS thread's malloc cache and
 //     arena (tcache, thread_arena), as all its green threads do in the shared
 //     mode: a green thread is not an OS thread to malloc, and glibc has no
