@@ -184,6 +184,22 @@ def repo_root():
 
 
 @pytest.fixture(scope="session")
+def library_of(sprig_build, repo_root):
+    """library_of(source name in libs/, library name) -> the shared library built from it (for dlopen()), with
+    gcc for .c and g++ -std=c++20 for .cpp; rebuilt when the source is newer."""
+    def get(source_name, library_name):
+        source = repo_root / "tests/conformance/libs" / source_name
+        library = sprig_build / "conformance" / library_name
+        library.parent.mkdir(parents=True, exist_ok=True)
+        compiler = ["g++", "-std=c++20"] if source.suffix == ".cpp" else ["gcc"]
+        if not library.exists() or library.stat().st_mtime < source.stat().st_mtime:
+            subprocess.run([*compiler, "-O1", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", str(library),
+                            str(source)], check=True, capture_output=True, text=True, timeout=120)
+        return library
+    return get
+
+
+@pytest.fixture(scope="session")
 def run():
     """run(binary, args=(), preload=None, timeout=30, env=None) -> Run."""
     return run_program

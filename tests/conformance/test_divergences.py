@@ -61,15 +61,9 @@ def test_thread_local_variables_are_per_os_thread(binary_of, preload, results, r
 
 
 @pytest.fixture(scope="session")
-def late_cxx_library(sprig_build, repo_root):
+def late_cxx_library(library_of):
     """tests/conformance/libs/div_cxx_late_runtime_lib.cpp built as a shared library, for dlopen()."""
-    source = repo_root / "tests/conformance/libs/div_cxx_late_runtime_lib.cpp"
-    library = sprig_build / "conformance" / "libdiv_cxx_late_runtime.so"
-    library.parent.mkdir(parents=True, exist_ok=True)
-    if not library.exists() or library.stat().st_mtime < source.stat().st_mtime:
-        subprocess.run(["g++", "-std=c++20", "-O1", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", str(library),
-                        str(source)], check=True, capture_output=True, text=True, timeout=120)
-    return library
+    return library_of("div_cxx_late_runtime_lib.cpp", "libdiv_cxx_late_runtime.so")
 
 
 def test_exception_state_of_a_late_cxx_runtime(binary_of, preload, results, run, late_cxx_library,

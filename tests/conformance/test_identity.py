@@ -1,20 +1,12 @@
 # test_identity.py - thread identities that need more than the generic comparison: dynamic TLS of a library
-# loaded with dlopen(), in threads started before and after it was loaded.
-import subprocess
-
+# loaded with dlopen(), in threads started before and after it was loaded; initial-exec TLS of such a library.
 import pytest
 
 
 @pytest.fixture(scope="session")
-def dlopen_tls_library(sprig_build, repo_root):
+def dlopen_tls_library(library_of):
     """tests/conformance/libs/dlopen_tls_lib.c built as a shared library, for dlopen()."""
-    source = repo_root / "tests/conformance/libs/dlopen_tls_lib.c"
-    library = sprig_build / "conformance" / "libdlopen_tls.so"
-    library.parent.mkdir(parents=True, exist_ok=True)
-    if not library.exists() or library.stat().st_mtime < source.stat().st_mtime:
-        subprocess.run(["gcc", "-O1", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", str(library), str(source)],
-                       check=True, capture_output=True, text=True, timeout=120)
-    return library
+    return library_of("dlopen_tls_lib.c", "libdlopen_tls.so")
 
 
 def test_dynamic_tls_of_a_dlopened_library(binary_of, preload, results, run, dlopen_tls_library,
@@ -40,15 +32,9 @@ def test_dynamic_tls_of_a_dlopened_library(binary_of, preload, results, run, dlo
 
 
 @pytest.fixture(scope="session")
-def static_tls_library(sprig_build, repo_root):
+def static_tls_library(library_of):
     """tests/conformance/libs/div_dlopen_static_tls_lib.c built as a shared library, for dlopen()."""
-    source = repo_root / "tests/conformance/libs/div_dlopen_static_tls_lib.c"
-    library = sprig_build / "conformance" / "libdiv_dlopen_static_tls.so"
-    library.parent.mkdir(parents=True, exist_ok=True)
-    if not library.exists() or library.stat().st_mtime < source.stat().st_mtime:
-        subprocess.run(["gcc", "-O1", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", str(library), str(source)],
-                       check=True, capture_output=True, text=True, timeout=120)
-    return library
+    return library_of("div_dlopen_static_tls_lib.c", "libdiv_dlopen_static_tls.so")
 
 
 def test_initial_exec_tls_of_a_library_loaded_while_green_threads_run(binary_of, preload, results, run,
