@@ -4,6 +4,7 @@
 #include "worker.hpp"
 
 #include <asm/prctl.h>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -49,12 +50,12 @@ ptrdiff_t g_t_worker = 0;   // sprig's t_worker
 ptrdiff_t g_rseq_cpu_id = 0;
 bool g_has_rseq_area = false;
 
-// What the adopted identity held before the worker took it over.
-struct Adopted {
-  void *stackblock, *start_routine, *arg;
-  size_t stackblock_size, guardsize, reported_guardsize;
-};
-Adopted g_adopted{};
+// start_worker()'s state: the workers running, and the probe's outcome
+// (0: not made, 1: the per-thread mode works, -1: it does not, g_probe_why).
+std::atomic_flag g_starting = ATOMIC_FLAG_INIT;
+int g_running_workers = 0;
+int g_probe = 0;
+const char *g_probe_why = nullptr;
 
 // The marker in start_routine that tells a green identity from an OS thread's.
 void green_identity_marker() {}
@@ -144,20 +145,14 @@ TlsMode mode() { return g_mode; }
 size_t block_size() { return g_block_size; }
 size_t block_align() { return g_block_align; }
 
-int init(TlsMode mode, const char **why) {
-  g_mode = TlsMode::kShared;
-  g_per_thread = false;
-  if (mode == TlsMode::kShared) {
-    return 0;
-  }
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  // The sanitizers keep their own per-thread state in TLS, for OS threads:
-  // a sanitizer build of sprig runs in the shared mode (sprig(7)).
-  (void)why;
-  return 0;
-#endif
-  if (int rc = layout_for(describe_running_glibc(), &g_layout, why); rc != 0) {
-    return rc;
+namespace {
+
+// Everything about the running glibc and CPU the per-thread mode needs,
+// found once per process: nullptr, or why the mode cannot be.
+const char *probe() {
+  const char *why = nullptr;
+  if (layout_for(describe_running_glibc(), &g_layout, &why) != 0) {
+    return why;
   }
   if (!lookup(&g_loader.get_tls_static_info, "_dl_get_tls_static_info") ||
       !lookup(&g_loader.allocate_tls, "_dl_allocate_tls") ||
@@ -165,13 +160,11 @@ int init(TlsMode mode, const char **why) {
       !lookup(&g_loader.deallocate_tls, "_dl_deallocate_tls") ||
       !lookup(&g_loader.ctype_init, "__ctype_init") ||
       !lookup(&g_loader.call_tls_dtors, "__call_tls_dtors")) {
-    *why = "the loader does not export the TLS functions sprig needs";
-    return -ENOTSUP;
+    return "the loader does not export the TLS functions sprig needs";
   }
   void *tp = current();
   if (const char *failed = check_on_running_thread(tp); failed != nullptr) {
-    *why = failed;
-    return -ENOTSUP;
+    return failed;
   }
   size_t static_size = 0;
   size_t align = 0;
@@ -186,11 +179,59 @@ int init(TlsMode mode, const char **why) {
     g_rseq_cpu_id = *offset + 4; // struct rseq: cpu_id_start, then cpu_id
     g_has_rseq_area = true;
   }
+  // Static TLS: the same offset from every thread pointer.
   g_t_worker = reinterpret_cast<char *>(&t_worker) - static_cast<char *>(tp);
   g_has_wrfsbase = (getauxval(AT_HWCAP2) & kHwcap2Fsgsbase) != 0;
+  return nullptr;
+}
+
+// The mode for a process whose first worker asks for `mode`.
+int choose_mode(TlsMode mode, const char **why) {
+  g_mode = TlsMode::kShared;
+  g_per_thread = false;
+  if (mode == TlsMode::kShared) {
+    return 0;
+  }
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizers keep their own per-thread state in TLS, for OS threads:
+  // a sanitizer build of sprig runs in the shared mode (sprig(7)).
+  (void)why;
+  return 0;
+#endif
+  if (g_probe == 0) {
+    g_probe_why = probe();
+    g_probe = g_probe_why == nullptr ? 1 : -1;
+  }
+  if (g_probe < 0) {
+    *why = g_probe_why;
+    return -ENOTSUP;
+  }
   g_mode = TlsMode::kPerThread;
   g_per_thread = true;
   return 0;
+}
+
+} // namespace
+
+int start_worker(TlsMode mode, const char **why) {
+  while (g_starting.test_and_set(std::memory_order_acquire)) {
+  }
+  int rc = 0;
+  if (g_running_workers == 0) {
+    rc = choose_mode(mode, why);
+  }
+  if (rc == 0) {
+    ++g_running_workers;
+  }
+  g_starting.clear(std::memory_order_release);
+  return rc;
+}
+
+void stop_worker() {
+  while (g_starting.test_and_set(std::memory_order_acquire)) {
+  }
+  --g_running_workers;
+  g_starting.clear(std::memory_order_release);
 }
 
 namespace {
@@ -331,14 +372,14 @@ void set_detached(void *tp, bool detached) {
   field<void *>(tp, g_layout.joinid) = detached ? tp : nullptr;
 }
 
-void *adopt_current(GreenThread *thread, Worker *worker, const StackBounds &stack) {
+void *adopt_current(GreenThread *thread, Worker *worker, const StackBounds &stack, Adopted *saved) {
   void *tp = current();
-  g_adopted.stackblock = field<void *>(tp, g_layout.stackblock);
-  g_adopted.stackblock_size = field<size_t>(tp, g_layout.stackblock_size);
-  g_adopted.guardsize = field<size_t>(tp, g_layout.guardsize);
-  g_adopted.reported_guardsize = field<size_t>(tp, g_layout.reported_guardsize);
-  g_adopted.start_routine = field<void *>(tp, g_layout.start_routine);
-  g_adopted.arg = field<void *>(tp, g_layout.arg);
+  saved->stackblock = field<void *>(tp, g_layout.stackblock);
+  saved->stackblock_size = field<size_t>(tp, g_layout.stackblock_size);
+  saved->guardsize = field<size_t>(tp, g_layout.guardsize);
+  saved->reported_guardsize = field<size_t>(tp, g_layout.reported_guardsize);
+  saved->start_routine = field<void *>(tp, g_layout.start_routine);
+  saved->arg = field<void *>(tp, g_layout.arg);
   set_stack(tp, stack);
   field<void (*)()>(tp, g_layout.start_routine) = green_identity_marker;
   field<GreenThread *>(tp, g_layout.arg) = thread;
@@ -346,13 +387,13 @@ void *adopt_current(GreenThread *thread, Worker *worker, const StackBounds &stac
   return tp;
 }
 
-void give_back_adopted(void *tp) {
-  field<void *>(tp, g_layout.stackblock) = g_adopted.stackblock;
-  field<size_t>(tp, g_layout.stackblock_size) = g_adopted.stackblock_size;
-  field<size_t>(tp, g_layout.guardsize) = g_adopted.guardsize;
-  field<size_t>(tp, g_layout.reported_guardsize) = g_adopted.reported_guardsize;
-  field<void *>(tp, g_layout.start_routine) = g_adopted.start_routine;
-  field<void *>(tp, g_layout.arg) = g_adopted.arg;
+void give_back_adopted(void *tp, const Adopted &saved) {
+  field<void *>(tp, g_layout.stackblock) = saved.stackblock;
+  field<size_t>(tp, g_layout.stackblock_size) = saved.stackblock_size;
+  field<size_t>(tp, g_layout.guardsize) = saved.guardsize;
+  field<size_t>(tp, g_layout.reported_guardsize) = saved.reported_guardsize;
+  field<void *>(tp, g_layout.start_routine) = saved.start_routine;
+  field<void *>(tp, g_layout.arg) = saved.arg;
 }
 
 GreenThread *thread_of(void *tp) {

@@ -93,9 +93,14 @@ struct Described {
 // does not know that glibc (another version, or a descriptor that differs).
 int layout_for(const Described &described, Layout *layout, const char **why);
 
-// Done once, before any worker: probes the running glibc and the CPU.
-// -ENOTSUP with a one-line reason when the per-thread mode is impossible.
-int init(TlsMode mode, const char **why);
+// Called as a worker starts: the first worker of the process (none other
+// running) sets the process's mode, probing the running glibc and the CPU
+// once; later workers, while one runs, get the mode it set (the switch reads
+// it, so it cannot change under a running worker). -ENOTSUP with a one-line
+// reason when the per-thread mode is asked for and impossible.
+int start_worker(TlsMode mode, const char **why);
+// Called as a worker that start_worker() accepted ends.
+void stop_worker();
 
 // The mode the process runs in (init's).
 TlsMode mode();
@@ -154,10 +159,18 @@ void forget(void *tp);
 // A thread that pthread_detach made detached: what pthread_getattr_np reports.
 void set_detached(void *tp, bool detached);
 
-// The main green thread adopts the calling OS thread's identity; undone by
-// give_back_adopted() when the worker ends.
-void *adopt_current(GreenThread *thread, Worker *worker, const StackBounds &stack);
-void give_back_adopted(void *tp);
+// What an adopted identity held before its worker took it over.
+struct Adopted {
+  void *stackblock = nullptr;
+  size_t stackblock_size = 0, guardsize = 0, reported_guardsize = 0;
+  void *start_routine = nullptr, *arg = nullptr;
+};
+
+// The main green thread adopts the calling OS thread's identity (what it
+// held is kept in `saved`); undone by give_back_adopted() when the worker
+// ends.
+void *adopt_current(GreenThread *thread, Worker *worker, const StackBounds &stack, Adopted *saved);
+void give_back_adopted(void *tp, const Adopted &saved);
 // The scheduler context's own identity: made in `block` like a green one,
 // but naming no green thread.
 void *create_scheduler(void *block, Worker *worker);

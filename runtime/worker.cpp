@@ -54,8 +54,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   if (rc != 0) {
     return rc;
   }
-  if (const char *why = nullptr; identity::init(config.tls_mode, &why) != 0) {
-    g_find_worker_by_thread_pointer = false;
+  if (const char *why = nullptr; identity::start_worker(config.tls_mode, &why) != 0) {
     fprintf(stderr,
             "sprig: cannot give green threads their own thread identity: %s (SPRIG_TLS=shared runs "
             "without)\n",
@@ -63,11 +62,12 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
     return -EINVAL; // reported
   }
   if (!identity::g_per_thread) {
-    g_find_worker_by_thread_pointer =
-        false; // this worker's contexts have no identities of their own
+    // No worker of this process has identities.
+    g_find_worker_by_thread_pointer.store(false, std::memory_order_relaxed);
   }
   void *memory = aligned_alloc(64, (sizeof(Worker) + 63) & ~size_t{63});
   if (memory == nullptr) {
+    identity::stop_worker();
     return -ENOMEM;
   }
   auto *worker = new (memory) Worker();
@@ -106,6 +106,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   worker->destroy();
   worker->~Worker();
   free(memory);
+  identity::stop_worker();
   return rc;
 }
 
@@ -175,7 +176,8 @@ void Worker::index_identities() {
     identity_index_ = index;
     break;
   }
-  g_find_worker_by_thread_pointer = identity_index_ >= 0 && identity::g_has_wrfsbase;
+  g_find_worker_by_thread_pointer.store(identity_index_ >= 0 && identity::g_has_wrfsbase,
+                                        std::memory_order_relaxed);
   g_indexing.clear(std::memory_order_release);
 }
 
@@ -263,7 +265,7 @@ int Worker::make_identity(GreenThread *thread, bool adopt_caller) {
         return -ENOMEM;
       }
     }
-    adopted_thread_pointer_ = identity::adopt_current(thread, this, bounds);
+    adopted_thread_pointer_ = identity::adopt_current(thread, this, bounds, &adopted_fields_);
     thread->thread_pointer = adopted_thread_pointer_;
     index_identities();
     return 0;
@@ -285,7 +287,7 @@ void Worker::end_identities() {
     identity_index_ = -1;
   }
   if (adopted_thread_pointer_ != nullptr) {
-    identity::give_back_adopted(adopted_thread_pointer_);
+    identity::give_back_adopted(adopted_thread_pointer_, adopted_fields_);
     adopted_thread_pointer_ = nullptr;
   }
   if (scheduler_identity_block_ != nullptr) {

@@ -114,7 +114,7 @@ struct WorkerIdentities {
 inline constexpr int kMaxIndexedWorkers = 64;
 inline WorkerIdentities g_worker_identities[kMaxIndexedWorkers];
 inline std::atomic<int> g_worker_identities_end{0}; // entries past it were never used
-inline bool g_find_worker_by_thread_pointer = false;
+inline std::atomic<bool> g_find_worker_by_thread_pointer{false};
 
 inline Worker *worker_of_thread_pointer() {
   uintptr_t tp;
@@ -141,7 +141,7 @@ public:
 
   // The worker of the calling OS thread, or nullptr.
   static Worker *current() {
-    if (g_find_worker_by_thread_pointer) {
+    if (g_find_worker_by_thread_pointer.load(std::memory_order_relaxed)) {
       // Contexts outside every indexed range (an OS thread sprig did not
       // make, a worker starting or ending) have their own t_worker.
       if (Worker *worker = worker_of_thread_pointer(); worker != nullptr) [[likely]] {
@@ -355,6 +355,7 @@ private:
   size_t identity_range_used_ = 0;
   int identity_index_ = -1;                // in g_worker_identities, or -1
   void *adopted_thread_pointer_ = nullptr; // the OS thread's own identity, lent to main
+  identity::Adopted adopted_fields_;       // what it held before
 };
 
 } // namespace sprig

@@ -171,3 +171,56 @@ TEST_CASE("identity: SPRIG_TLS=shared keeps one instance per OS thread") {
   CHECK(sprig::identity::mode() == sprig::TlsMode::kShared);
   CHECK(t_counter == 11);
 }
+
+// Not under the sanitizers: they run the shared mode, and run_green and the
+// runtime's per-run settings were not written for sprig_run on several OS
+// threads at once.
+TEST_CASE("identity: workers on several OS threads at once each keep their identities apart" *
+          doctest::skip(kSanitized)) {
+  ScopedEnv env("SPRIG_TLS", nullptr);
+  constexpr int kWorkers = 4;
+  constexpr int kThreadsEach = 50;
+  int wrong[kWorkers] = {};
+  int rcs[kWorkers] = {};
+  pthread_t os_threads[kWorkers];
+  struct Job {
+    int *wrong;
+    int *rc;
+  } jobs[kWorkers];
+  for (int w = 0; w < kWorkers; ++w) {
+    jobs[w] = Job{&wrong[w], &rcs[w]};
+    auto body = [](void *argument) -> void * {
+      auto *job = static_cast<Job *>(argument);
+      *job->rc = run_green([job] {
+        sprig_thread_t threads[kThreadsEach];
+        for (sprig_thread_t &thread : threads) {
+          thread = spawn_green([job] {
+            if (t_counter != 5) {
+              ++*job->wrong;
+            }
+            for (int step = 0; step < 20; ++step) {
+              ++t_counter;
+              sprig_yield();
+            }
+            if (t_counter != 25) {
+              ++*job->wrong;
+            }
+          });
+        }
+        for (sprig_thread_t thread : threads) {
+          join(thread);
+        }
+      });
+      return nullptr;
+    };
+    REQUIRE(pthread_create(&os_threads[w], nullptr, body, &jobs[w]) == 0);
+  }
+  for (pthread_t os_thread : os_threads) {
+    pthread_join(os_thread, nullptr);
+  }
+  for (int w = 0; w < kWorkers; ++w) {
+    CAPTURE(w);
+    CHECK(rcs[w] == 0);
+    CHECK(wrong[w] == 0);
+  }
+}
