@@ -20,9 +20,10 @@ namespace {
 
 // glibc writes the new thread's descriptor at the top of a stack the caller
 // gave (pthread_attr_setstack) before the thread exists, so a stack that is
-// not mapped or not writable faults inside pthread_create. sprig runs the
-// thread on a stack of its own, so it makes that access itself, keeping the
-// byte as it was. True when the attribute gives a stack.
+// not mapped or not writable faults inside pthread_create. sprig keeps the
+// thread's descriptor elsewhere (and runs the thread on the given stack), so
+// it makes that access itself, keeping the byte as it was. True when the
+// attribute gives a stack.
 bool touch_given_stack(const pthread_attr_t *attr) {
   void *low = nullptr;
   size_t size = 0;
