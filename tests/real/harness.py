@@ -231,6 +231,18 @@ def run_program(argv, under_sprig, preload, timeout=RUN_TIMEOUT_S, **options):
     return Program(argv, under_sprig, preload, **options).wait(timeout)
 
 
+def run_compared(name, argv, preload, timeout=RUN_TIMEOUT_S, **options):
+    """Runs argv to its end natively, then under sprig, records both under `name` and fails if either timed
+    out; -> (native, sprig, report for assertion messages)."""
+    native = run_program(argv, False, preload, timeout, **options)
+    sprig = run_program(argv, True, preload, timeout, **options)
+    record(name, native, sprig)
+    report = f"{native.describe()}\n{sprig.describe()}"
+    assert_ran(native, report)
+    assert_ran(sprig, report)
+    return native, sprig, report
+
+
 def wait_for_port(port, program, timeout=10):
     """Waits until something accepts on 127.0.0.1:port; fails if `program` ends first."""
     deadline = time.monotonic() + timeout

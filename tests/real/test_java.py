@@ -3,7 +3,7 @@ import pathlib
 
 import pytest
 
-from harness import assert_green, assert_ran, record, require, run_program
+from harness import assert_green, require, run_compared
 
 ECHO_SOURCE = pathlib.Path(__file__).resolve().parent / "java" / "Echo.java"
 JDK25 = pathlib.Path("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
@@ -26,20 +26,9 @@ def java(request):
     return "25", JDK25
 
 
-def compare(name, argv, preload, timeout, names=False):
-    """Runs argv natively and under sprig; -> (native, sprig, report)."""
-    native = run_program(argv, False, preload, timeout=timeout, names=names)
-    sprig = run_program(argv, True, preload, timeout=timeout, names=names)
-    record(name, native, sprig)
-    report = f"{native.describe()}\n{sprig.describe()}"
-    assert_ran(native, report)
-    assert_ran(sprig, report)
-    return native, sprig, report
-
-
 def test_java_version(java, preload):
     version, launcher = java
-    native, sprig, report = compare(f"java {version} -version", [launcher, "-version"], preload, timeout=20,
+    native, sprig, report = run_compared(f"java {version} -version", [launcher, "-version"], preload, timeout=20,
                                     names=True)
     assert native.status == 0 and f'version "{version}.' in native.stderr, report
     assert sprig.status == 0, f"the sprig run ended with status {sprig.status}\n{report}"
@@ -52,7 +41,7 @@ def test_java_version(java, preload):
 def test_java_echo_500_clients(java, preload):
     """java Echo.java (the source launcher compiles it in the same JVM, under sprig too)."""
     version, launcher = java
-    native, sprig, report = compare(f"java {version} Echo.java", [launcher, ECHO_SOURCE], preload, timeout=50)
+    native, sprig, report = run_compared(f"java {version} Echo.java", [launcher, ECHO_SOURCE], preload, timeout=50)
     assert native.status == 0 and native.stdout == ECHO_OUTPUT, f"unexpected native output\n{report}"
     assert sprig.status == 0, f"the sprig run ended with status {sprig.status}\n{report}"
     assert sprig.stdout == native.stdout, f"output differs\n{report}"

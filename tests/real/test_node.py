@@ -2,7 +2,7 @@
 import pathlib
 import re
 
-from harness import assert_green, assert_ran, record, require, run_program
+from harness import assert_green, require, run_compared
 
 SCRIPT = pathlib.Path(__file__).resolve().parent / "node" / "fs_http_crypto.js"
 FS_LINE = re.compile(r"^fs: f\d\d\.txt \d+ [0-9a-f]{16} ok$", re.M)
@@ -12,12 +12,7 @@ CRYPTO_LINE = re.compile(r"^crypto: (pbkdf2|scrypt) \d [0-9a-f]{64}$", re.M)
 def test_node_fs_http_crypto(preload):
     node = require("node", "nodejs")
     argv = [node, SCRIPT]
-    native = run_program(argv, False, preload, timeout=40, names=True)
-    sprig = run_program(argv, True, preload, timeout=40, names=True)
-    record("node fs_http_crypto.js", native, sprig)
-    report = f"{native.describe()}\n{sprig.describe()}"
-    assert_ran(native, report)
-    assert_ran(sprig, report)
+    native, sprig, report = run_compared("node fs_http_crypto.js", argv, preload, timeout=40, names=True)
     assert native.status == 0, f"the script fails natively\n{report}"
     assert native.stdout.startswith("fs: 20 files, readdir same both ways\n"), report
     assert len(FS_LINE.findall(native.stdout)) == 20, report

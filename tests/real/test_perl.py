@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from harness import SCRIPTS, assert_green, assert_ran, record, require, run_program
+from harness import SCRIPTS, assert_green, require, run_compared
 
 
 def require_ithreads():
@@ -22,12 +22,7 @@ def test_perl_200_ithreads(preload):
     variables, adds to threads::shared data under lock, sleeps 0.2-0.4 s and is joined."""
     perl = require_ithreads()
     argv = [perl, SCRIPTS / "perl_ithreads.pl"]
-    native = run_program(argv, False, preload, timeout=60)
-    sprig = run_program(argv, True, preload, timeout=60)
-    record("perl perl_ithreads.pl", native, sprig)
-    report = f"{native.describe()}\n{sprig.describe()}"
-    assert_ran(native, report)
-    assert_ran(sprig, report)
+    native, sprig, report = run_compared("perl perl_ithreads.pl", argv, preload, timeout=60)
     assert native.status == 0, f"the script fails natively\n{report}"
     assert "wrong thread-local values: 0;" in native.stdout, report
     assert sprig.stdout == native.stdout, f"stdout differs\n{report}"

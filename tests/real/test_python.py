@@ -3,20 +3,15 @@ import hashlib
 import random
 import re
 
-from harness import (PYTHON, SCRIPTS, Program, assert_green, assert_ran, record, require, run_program,
-                      wait_for_output)
+from harness import (PYTHON, SCRIPTS, Program, assert_green, record, require, run_compared,
+                      run_program, wait_for_output)
 
 
 def compare_script(name, preload, native_at_least, timeout=60):
     """Runs scripts/<name> natively and under sprig: same stdout, same status, green threads."""
     python = require(PYTHON, "python3")
     argv = [python, SCRIPTS / name]
-    native = run_program(argv, False, preload, timeout=timeout)
-    sprig = run_program(argv, True, preload, timeout=timeout)
-    record(f"python3 {name}", native, sprig)
-    report = f"{native.describe()}\n{sprig.describe()}"
-    assert_ran(native, report)
-    assert_ran(sprig, report)
+    native, sprig, report = run_compared(f"python3 {name}", argv, preload, timeout=timeout)
     assert native.status == 0, f"the script fails natively\n{report}"
     assert sprig.stdout == native.stdout, f"stdout differs\n{report}"
     assert sprig.status == native.status, f"exit status differs\n{report}"

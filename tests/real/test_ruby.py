@@ -1,5 +1,5 @@
 # test_ruby.py - Debian's ruby under sprig: 1,000 sleeping threads, TCP echo with a thread-per-connection TCPServer, thread-locals.
-from harness import SCRIPTS, assert_green, assert_ran, record, require, run_program
+from harness import SCRIPTS, assert_green, require, run_compared
 
 
 def test_ruby_1000_threads_sleep_tcp_and_locals(preload):
@@ -7,12 +7,7 @@ def test_ruby_1000_threads_sleep_tcp_and_locals(preload):
     same process (a handler thread per connection) and checks Thread.current[:x] and thread_variable_get."""
     ruby = require("ruby", "ruby")
     argv = [ruby, SCRIPTS / "ruby_threads.rb"]
-    native = run_program(argv, False, preload, timeout=60)
-    sprig = run_program(argv, True, preload, timeout=60)
-    record("ruby ruby_threads.rb", native, sprig)
-    report = f"{native.describe()}\n{sprig.describe()}"
-    assert_ran(native, report)
-    assert_ran(sprig, report)
+    native, sprig, report = run_compared("ruby ruby_threads.rb", argv, preload, timeout=60)
     assert native.status == 0, f"the script fails natively\n{report}"
     assert "wrong values: 0" in native.stdout, report
     assert sprig.stdout == native.stdout, f"stdout differs\n{report}"

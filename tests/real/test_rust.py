@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from harness import Program, assert_green, assert_ran, record, run_program, wait_for_output
+from harness import Program, assert_green, assert_ran, record, run_compared, run_program, wait_for_output
 
 RUSTC = pathlib.Path("/root/.cargo/bin/rustc")
 SOURCES = pathlib.Path(__file__).resolve().parent / "rust"
@@ -46,12 +46,7 @@ def rust_programs(tmp_path_factory):
 @pytest.mark.parametrize("meeting", ["spin", "barrier"])
 def test_rust_threads(rust_programs, preload, meeting):
     argv = [rust_programs["threads"], meeting]
-    native = run_program(argv, False, preload, timeout=20)
-    sprig = run_program(argv, True, preload, timeout=20)
-    record(f"rust threads {meeting}", native, sprig)
-    report = f"{native.describe()}\n{sprig.describe()}"
-    assert_ran(native, report)
-    assert_ran(sprig, report)
+    native, sprig, report = run_compared(f"rust threads {meeting}", argv, preload, timeout=20)
     assert native.status == 0 and native.stdout == THREADS_OUTPUT, f"unexpected native output\n{report}"
     assert sprig.status == native.status, f"the sprig run ended with status {sprig.status}\n{report}"
     assert sprig.stdout == native.stdout, f"output differs\n{report}"
