@@ -79,10 +79,13 @@ sprig_thread_t sprig_self(void) {
 }
 
 int sprig_yield(void) {
-  if (Worker::current_thread() == nullptr) {
+  // One lookup of the worker: in the identity mode it is a register read and
+  // a search, not a thread-local load (worker.hpp, WorkerIdentities).
+  Worker *worker = Worker::current();
+  if (worker == nullptr || worker->running() == nullptr) {
     return -EPERM;
   }
-  Worker::current()->yield();
+  worker->yield();
   return 0;
 }
 
