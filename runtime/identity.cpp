@@ -143,7 +143,6 @@ void install_slow(void *tp) { syscall(SYS_arch_prctl, ARCH_SET_FS, tp); }
 
 TlsMode mode() { return g_mode; }
 size_t block_size() { return g_block_size; }
-size_t block_align() { return g_block_align; }
 
 namespace {
 

@@ -123,9 +123,9 @@ inline void install(void *tp) {
   }
 }
 
-// Bytes of one identity block (static TLS and descriptor), and its alignment.
+// Bytes of one identity block (static TLS and descriptor). A block may start
+// at any address: it holds room to align its descriptor as the TLS needs.
 size_t block_size();
-size_t block_align();
 // A new block (from aligned_alloc) before its first create(); and a block
 // given back for good (its DTV freed).
 void prepare_block(void *block);
@@ -138,7 +138,7 @@ struct StackBounds {
   size_t guard = 0;    // bytes of guard just below `low`
 };
 
-// Makes an identity in `block` (block_size() bytes, block_align()-aligned)
+// Makes an identity in `block` (block_size() bytes)
 // for `thread`, on `worker`. Returns its thread pointer, or nullptr when the
 // loader cannot allocate the DTV.
 void *create(void *block, GreenThread *thread, Worker *worker, const StackBounds &stack,
