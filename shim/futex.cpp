@@ -18,6 +18,7 @@
 // futex operation, and every other system call, goes to libc's syscall().
 #include "call_counts.hpp"
 #include "clock.hpp"
+#include "nap.hpp"
 #include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
@@ -35,8 +36,6 @@ namespace sprig::shim {
 
 namespace {
 
-constexpr int64_t kFirstNap = 1'000'000;    // 1 ms
-constexpr int64_t kLongestNap = 64'000'000; // 64 ms
 constexpr size_t kBuckets = 256;
 
 // Waiters by address (one worker runs every green thread, so nothing else
@@ -99,9 +98,9 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
   }
   GreenThread *self = Worker::current_thread();
   WaitQueue &queue = bucket_of(word);
-  for (int64_t nap = kFirstNap;; nap = nap * 2 < kLongestNap ? nap * 2 : kLongestNap) {
+  for (DoublingNap nap(kUnseenWakeFirstNapNs, kUnseenWakeLongestNapNs);;) {
     self->wait_data = reinterpret_cast<void *>(static_cast<uintptr_t>(bitset));
-    int64_t wake_at = monotonic_now_ns() + nap;
+    int64_t wake_at = monotonic_now_ns() + nap.take();
     int rc = queue.park(WaitReason::kFutex, word, deadline < wake_at ? deadline : wake_at);
     self->wait_data = nullptr;
     if (rc == 0) {

@@ -34,6 +34,7 @@
 // waits forever, as natively (glibc's waits on a futex); here only that
 // green thread hangs. A control left running by a fork (its runner is not in
 // the child) also waits forever here, where glibc would run it again.
+#include "nap.hpp"
 #include "real.hpp"
 #include "shim.hpp"
 #include "wait_queue.hpp"
@@ -49,10 +50,8 @@ namespace sprig::shim {
 
 namespace {
 
-constexpr int kInProgress = 1;              // glibc's __PTHREAD_ONCE_INPROGRESS
-constexpr int kDone = 2;                    // glibc's __PTHREAD_ONCE_DONE
-constexpr int64_t kFirstNap = 1'000'000;    // 1 ms
-constexpr int64_t kLongestNap = 64'000'000; // 64 ms
+constexpr int kInProgress = 1; // glibc's __PTHREAD_ONCE_INPROGRESS
+constexpr int kDone = 2;       // glibc's __PTHREAD_ONCE_DONE
 
 // The program's initializer, from pthread_once to run_off_cleanup_list:
 // glibc calls it before anything can switch green threads.
@@ -86,7 +85,7 @@ void wake_latecomers(const pthread_once_t *once) {
 } // namespace
 
 int pthread_once(pthread_once_t *once, void (*init)(void)) {
-  int64_t nap = kFirstNap;
+  DoublingNap nap(kUnseenWakeFirstNapNs, kUnseenWakeLongestNapNs);
   for (;;) {
     int state = __atomic_load_n(once, __ATOMIC_ACQUIRE);
     if ((state & kDone) != 0) {
@@ -98,8 +97,8 @@ int pthread_once(pthread_once_t *once, void (*init)(void)) {
       wake_latecomers(once);
       return rc;
     }
-    Worker::current()->once_waiters().park(WaitReason::kOnce, once, monotonic_now_ns() + nap);
-    nap = nap * 2 < kLongestNap ? nap * 2 : kLongestNap;
+    Worker::current()->once_waiters().park(WaitReason::kOnce, once,
+                                           monotonic_now_ns() + nap.take());
   }
 }
 

@@ -12,6 +12,7 @@
 // first; after kYieldsBeforeNapping tries in a row it parks for a short nap
 // that doubles up to kLongestNap, so a holder that parked for long (a
 // spinlock held across a sleep or I/O) does not keep the worker busy.
+#include "nap.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
 
@@ -44,15 +45,14 @@ int pthread_spin_destroy(pthread_spinlock_t * /*lock*/) { return 0; }
 
 int pthread_spin_lock(pthread_spinlock_t *lock) {
   Worker *worker = Worker::current();
-  int64_t nap = kFirstNap;
+  DoublingNap nap(kFirstNap, kLongestNap);
   for (int tries = 0; !try_take(lock); ++tries) {
     if (tries < kYieldsBeforeNapping) {
       worker->yield();
       continue;
     }
     // Only the deadline wakes this park: unlocking does not look for waiters.
-    worker->park(WaitReason::kMutex, const_cast<int *>(lock), monotonic_now_ns() + nap);
-    nap = nap * 2 < kLongestNap ? nap * 2 : kLongestNap;
+    worker->park(WaitReason::kMutex, const_cast<int *>(lock), monotonic_now_ns() + nap.take());
   }
   return 0;
 }
