@@ -57,6 +57,7 @@ int process_main(int argc, char **argv, char **envp) {
   }
   sprig::SpawnOptions main_options;
   main_options.stack_size = kMainStackSize;
+  sprig::signals::g_take_over = true;
   int rc = sprig::Worker::run(run_program_main, nullptr, nullptr, main_options);
   if (rc == -EINVAL) {
     return 127; // a malformed SPRIG_* variable; its one-line message is out

@@ -3,6 +3,7 @@
 // A request is heap-allocated: when the caller's timeout passes, the caller
 // abandons it (returns EAI_AGAIN) and the libuv callback frees it later.
 #include "api_common.hpp"
+#include "signals.hpp"
 #include "sprig.h"
 
 #include <cstring>
@@ -123,6 +124,7 @@ void addrinfo_done(uv_getaddrinfo_t *request, int status, addrinfo *result) {
 void addrinfo_start(void *pointer) {
   auto *call = static_cast<AddrinfoCall *>(pointer);
   // libuv copies node, service and hints before returning.
+  sprig::signals::PoolStartGuard pool_start;
   int rc = uv_getaddrinfo(call->worker->reactor().loop(), &call->request, addrinfo_done, call->node,
                           call->service, call->hints);
   if (rc != 0) {
@@ -149,6 +151,7 @@ void nameinfo_done(uv_getnameinfo_t *request, int status, const char *, const ch
 
 void nameinfo_start(void *pointer) {
   auto *call = static_cast<NameinfoCall *>(pointer);
+  sprig::signals::PoolStartGuard pool_start;
   int rc = uv_getnameinfo(call->worker->reactor().loop(), &call->request, nameinfo_done,
                           reinterpret_cast<const sockaddr *>(&call->address), call->flags);
   if (rc != 0) {

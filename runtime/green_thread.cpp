@@ -65,6 +65,8 @@ const char *wait_reason_name(WaitReason reason) {
     return "futex";
   case WaitReason::kRemote:
     return "remote";
+  case WaitReason::kSignal:
+    return "signal";
   }
   return "?";
 }

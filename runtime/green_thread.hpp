@@ -54,6 +54,7 @@ enum class WaitReason : uint8_t {
   kDns,
   kFutex,  // futex(FUTEX_WAIT) through syscall(2)
   kRemote, // a wake-up from another OS thread
+  kSignal, // sigwait, sigsuspend, pause
 };
 
 const char *wait_reason_name(WaitReason reason);
@@ -124,6 +125,15 @@ struct GreenThread : RunLink, WaitLink {
   // The _Unwind_Exception of that unwinding: it must outlive the frames it unwinds.
   alignas(16) unsigned char unwind_exception[32] = {};
 
+  // Signals (runtime/signals.hpp): the mask, the signals queued for this
+  // thread, what sigwait takes, and what the handlers of its last wait were.
+  uint64_t signal_mask = 0;
+  uint64_t signals_queued = 0;
+  uint64_t sigwait_set = 0;
+  bool signal_deliverable = false; // queued & ~mask != 0, counted by the worker
+  bool signal_handler_ran = false;
+  bool signal_restarts = true; // every handler that ran had SA_RESTART
+
   char name[16] = {};
 };
 
@@ -131,7 +141,7 @@ struct GreenThread : RunLink, WaitLink {
 #pragma GCC diagnostic ignored "-Winvalid-offsetof" // two link bases: not standard-layout
 static_assert(offsetof(GreenThread, context) + offsetof(Context, sp) + sizeof(void *) <= 64,
               "the fields a switch touches share the record's first cache line");
-static_assert(sizeof(GreenThread) <= 320, "records are allocated in 64-byte lines: 5 of them");
+static_assert(sizeof(GreenThread) <= 384, "records are allocated in 64-byte lines: 6 of them");
 #pragma GCC diagnostic pop
 
 // kAllowedTransitions[from][to]: the only state changes there are.

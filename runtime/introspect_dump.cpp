@@ -222,6 +222,9 @@ void append_wait(TextBuffer &out, const GreenThread &thread, const DumpIndex &in
   case WaitReason::kRemote:
     out.append("a wake-up from another OS thread");
     break;
+  case WaitReason::kSignal:
+    out.append("a signal");
+    break;
   case WaitReason::kNone:
     out.append("a call on the scheduler");
     break;

@@ -14,11 +14,13 @@
 // once. The handler is installed only when SIGSEGV still has its default
 // action at start (a sanitizer or a library constructor may have one); a
 // program that installs its own later replaces it, as sigaction says, and
-// gets every SIGSEGV, overflows included. sprig does not interpose
-// sigaction to stay first: the program's handler is what it asked for.
+// gets every SIGSEGV, overflows included: sigaction passes fault signals
+// to the kernel as the program asks (runtime/signals.hpp), and reports
+// sprig's handler as SIG_DFL, which is what the program had.
 #include "backtrace.hpp"
 #include "introspect.hpp"
 #include "reactor.hpp"
+#include "signals.hpp"
 #include "sys.hpp"
 #include "text_buffer.hpp"
 #include "worker.hpp"
@@ -115,7 +117,8 @@ void start_dump_signal(Worker &worker, int number) {
   action.sa_handler = on_dump_signal;
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
-  sigaction(number, &action, &g_dump.previous);
+  signals::kernel_sigaction(number, &action, &g_dump.previous);
+  signals::reserve(number);
 }
 
 // ---- the stack-overflow report ---------------------------------------------------
@@ -138,7 +141,7 @@ void restore_default_action() {
   struct sigaction action {};
   action.sa_handler = SIG_DFL;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGSEGV, &action, nullptr);
+  signals::kernel_sigaction(SIGSEGV, &action, nullptr);
 }
 
 // The report must end in the SIGSEGV death even if unwinding hangs (a lock
@@ -262,7 +265,7 @@ void on_segv(int number, siginfo_t *info, void *context_pointer) {
 void start_overflow_report(Worker &worker) {
   g_overflow.stack_size_default = worker.stacks().default_size();
   struct sigaction current {};
-  if (sigaction(SIGSEGV, nullptr, &current) != 0) {
+  if (signals::kernel_sigaction(SIGSEGV, nullptr, &current) != 0) {
     return;
   }
   bool ours = (current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == on_segv;
@@ -290,7 +293,8 @@ void start_overflow_report(Worker &worker) {
   action.sa_sigaction = on_segv;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGSEGV, &action, nullptr);
+  signals::kernel_sigaction(SIGSEGV, &action, nullptr);
+  signals::note_own_handler(SIGSEGV, reinterpret_cast<void *>(on_segv));
   g_overflow.handler_installed = true;
 }
 
@@ -323,7 +327,7 @@ void signals_start(Worker &worker, const Config &config) {
 void signals_stop(Worker &worker) {
   stop_overflow_report();
   if (g_dump.number != 0) {
-    sigaction(g_dump.number, &g_dump.previous, nullptr);
+    signals::kernel_sigaction(g_dump.number, &g_dump.previous, nullptr);
     stop_polling(worker.reactor());
     g_dump.number = 0;
   }

@@ -12,7 +12,7 @@ namespace sprig::observe {
 
 namespace {
 
-static_assert(static_cast<int>(WaitReason::kRemote) < 32,
+static_assert(static_cast<int>(WaitReason::kSignal) < 32,
               "WorkerStats::parks_by_reason is 32 long");
 
 struct CallTable {

@@ -20,6 +20,7 @@
 // that switched (the counter only grows).
 #include "backtrace.hpp"
 #include "introspect.hpp"
+#include "signals.hpp"
 #include "sys.hpp"
 #include "text_buffer.hpp"
 #include "worker.hpp"
@@ -67,13 +68,13 @@ void on_sample_signal(int, siginfo_t *, void *context) {
 
 bool sampling_signal_is_ours() {
   struct sigaction current {};
-  return sigaction(SIGURG, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) != 0 &&
+  return signals::kernel_sigaction(SIGURG, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) != 0 &&
          current.sa_sigaction == on_sample_signal;
 }
 
 void install_sampling_signal() {
   struct sigaction current {};
-  if (sigaction(SIGURG, nullptr, &current) != 0 ||
+  if (signals::kernel_sigaction(SIGURG, nullptr, &current) != 0 ||
       (current.sa_handler != SIG_DFL && !sampling_signal_is_ours())) {
     return;
   }
@@ -81,7 +82,7 @@ void install_sampling_signal() {
   action.sa_sigaction = on_sample_signal;
   action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&action.sa_mask);
-  g_watchdog.sampling_signal = sigaction(SIGURG, &action, nullptr) == 0;
+  g_watchdog.sampling_signal = signals::kernel_sigaction(SIGURG, &action, nullptr) == 0;
 }
 
 // The worker OS thread's state letter in /proc (R running, S sleeping, D
@@ -300,7 +301,7 @@ void watchdog_stop() {
     struct sigaction action {};
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGURG, &action, nullptr);
+    signals::kernel_sigaction(SIGURG, &action, nullptr);
   }
   g_watchdog.sampling_signal = false;
 }

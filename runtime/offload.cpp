@@ -1,5 +1,6 @@
 // offload.cpp - sprig_offload: blocking work on the libuv thread pool while the caller parks.
 #include "api_common.hpp"
+#include "signals.hpp"
 #include "sprig.h"
 
 using sprig::Worker;
@@ -14,12 +15,13 @@ struct OffloadRequest {
   void *argument;
   sprig::GreenThread *thread;
   Worker *worker;
+  sprig::signals::SignalSet signal_mask; // the caller's, for children the work starts
   int status; // kPending, then 0 or a negative libuv error (UV_ECANCELED)
 };
 
 void run_on_pool(uv_work_t *work) {
   auto *request = static_cast<OffloadRequest *>(work->data);
-  request->function(request->argument);
+  sprig::signals::run_with_mask(request->signal_mask, request->function, request->argument);
 }
 
 void finished(uv_work_t *work, int status) {
@@ -30,6 +32,7 @@ void finished(uv_work_t *work, int status) {
 
 void start(void *pointer) {
   auto *request = static_cast<OffloadRequest *>(pointer);
+  sprig::signals::PoolStartGuard pool_start;
   int rc = uv_queue_work(request->worker->reactor().loop(), &request->work, run_on_pool, finished);
   if (rc != 0) {
     finished(&request->work, rc);
@@ -63,6 +66,7 @@ int sprig_offload(void (*fn)(void *arg), void *arg, int64_t timeout_ns) {
   request.argument = arg;
   request.thread = worker->running();
   request.worker = worker;
+  request.signal_mask = request.thread->signal_mask;
   request.status = kPending;
   worker->park_after_scheduler_call(start, &request, sprig::WaitReason::kOffload, nullptr,
                                     timeout.deadline);

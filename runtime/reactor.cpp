@@ -462,7 +462,7 @@ int Reactor::park_polling(FdWaiter *waiters, size_t count, WaitReason reason, co
     Deadline nap_end = kNoDeadline;
     timeout_to_deadline(nap_ns, &nap_end);
     bool napping = nap_end < deadline;
-    int rc = worker_->park(reason, object, napping ? nap_end : deadline);
+    int rc = worker_->park_quietly(reason, object, napping ? nap_end : deadline);
     if (rc != -ETIMEDOUT) {
       return rc;
     }
@@ -516,7 +516,7 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
     const void *object = count > 1
                              ? static_cast<const void *>(waiters)
                              : reinterpret_cast<const void *>(static_cast<intptr_t>(waiters[0].fd));
-    rc = polled_count == 0 ? worker_->park(reason, object, deadline)
+    rc = polled_count == 0 ? worker_->park_quietly(reason, object, deadline)
                            : park_polling(waiters, count, reason, object, deadline);
   }
   ready_count = 0;
@@ -526,6 +526,9 @@ int Reactor::wait_fds(FdWaiter *waiters, size_t count, Deadline deadline) {
       unlink_waiter(&waiter);
     }
     ready_count += waiter.ready != 0 ? 1 : 0;
+  }
+  if (worker_->signals().work()) [[unlikely]] {
+    signals::deliver(*worker_, self); // the waiters are unlinked: a handler may jump out
   }
   if (ready_count > 0) {
     return ready_count;

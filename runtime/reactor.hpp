@@ -166,6 +166,8 @@ public:
 
   // Any OS thread.
   void post_wake(GreenThread *thread, uint64_t park_serial, int result);
+  // Async-signal-safe: ends a blocking poll (the signal trampoline's inbox).
+  void wake_from_signal_handler() { uv_async_send(&async_); }
 
   uv_loop_t *loop() { return &loop_; }
   Worker *worker() const { return worker_; }

@@ -83,11 +83,13 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   rc = worker->reactor_.init(worker);
   if (rc == 0) {
     t_worker = worker;
+    signals::start(*worker);
     observe::worker_started(*worker, config);
     GreenThread *main_thread = nullptr;
     rc = worker->spawn_thread(main_options, main_fn, argument, &main_thread, true);
     if (rc == 0) {
       main_thread->is_main = true;
+      worker->signals_.main_thread = main_thread;
       if (identity::g_per_thread) {
         identity::install(worker->scheduler_thread_pointer_);
         identity::on_first_entry();
@@ -101,6 +103,7 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
       }
     }
     observe::worker_stopping(*worker);
+    signals::stop(*worker);
     t_worker = nullptr;
   }
   worker->destroy();
@@ -358,6 +361,7 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
     strncpy(thread->name, options.name, sizeof thread->name - 1);
     thread->name[sizeof thread->name - 1] = '\0';
   }
+  signals::on_spawn(*this, thread, running_);
   transition(*thread, ThreadState::kRunnable);
   run_queue_.push_back(thread);
   ++alive_;
@@ -371,6 +375,9 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
 
 void Worker::scheduler_loop() {
   while (alive_ > 0) {
+    if (signals_.inbox.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+      signals::drain_inbox(*this);
+    }
     reactor_.prepare();
     if (!timers_.empty()) {
       int64_t now = monotonic_now_ns();
@@ -379,6 +386,9 @@ void Worker::scheduler_loop() {
       }
     }
     uint64_t fd_wakeups = reactor_.stats().fd_wakeups;
+    if (run_queue_.empty()) {
+      signals::before_blocking_poll(*this);
+    }
     reactor_.poll(run_queue_.empty());
     ++stats_.reactor_polls;
     run_queue_.prefetch_in_batches(reactor_.stats().fd_wakeups != fd_wakeups);
@@ -389,6 +399,7 @@ void Worker::scheduler_loop() {
     dispatch_budget_ = kDispatchBatch;
     transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
     running_ = next;
+    follow_signal_mask(next);
     ++stats_.switches;
     if (observe::g_trace_switches) [[unlikely]] {
       observe::trace_switch(nullptr, next, false);
@@ -442,6 +453,9 @@ void Worker::thread_main(GreenThread *thread) {
       exception_state_[1] = nullptr;
     }
   }
+  if (signals_.work()) [[unlikely]] {
+    signals::deliver(*this, thread); // sent before it first ran
+  }
   // Through a volatile pointer: a null start (pthread_create takes one) must
   // fault here, as a native thread calling address 0 does, and the compiler
   // may not assume the call never happens.
@@ -465,6 +479,7 @@ void Worker::exit_running(void *result) {
   if (self->is_main) {
     main_result_ = result;
   }
+  signals::on_exit(*this, self);
   transition<ThreadState::kRunning, ThreadState::kExited>(*self);
   --alive_;
   if (self->joiner != nullptr) {
@@ -476,6 +491,16 @@ void Worker::exit_running(void *result) {
 }
 
 int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
+  int result = park_quietly(reason, object, deadline);
+  if (signals_.work()) [[unlikely]] {
+    // Handlers run before the call returns, as on the way out of an
+    // interrupted system call; the call's code then reads handler_ran().
+    signals::deliver(*this, running_);
+  }
+  return result;
+}
+
+int Worker::park_quietly(WaitReason reason, const void *object, Deadline deadline) {
   GreenThread *self = running_;
   if (deadline != kNoDeadline) {
     if (deadline <= monotonic_now_ns()) {
@@ -530,11 +555,19 @@ int Worker::join(GreenThread *target, void **result, Deadline deadline) {
   if (target->detached || (target->joiner != nullptr && target->joiner != self)) {
     return -EINVAL;
   }
-  if (target->state != ThreadState::kExited) {
+  while (target->state != ThreadState::kExited) {
     target->joiner = self;
-    int rc = park(WaitReason::kJoin, target, deadline);
+    int rc = park_quietly(WaitReason::kJoin, target, deadline);
     if (target->state != ThreadState::kExited) {
       target->joiner = nullptr;
+    }
+    if (signals_.work()) [[unlikely]] {
+      signals::deliver(*this, self); // after the joiner link is undone
+    }
+    if (target->state != ThreadState::kExited) {
+      if (rc == -EINTR) {
+        continue; // a handler ran; join is never interrupted (pthread_join(3))
+      }
       return rc != 0 ? rc : -EINTR;
     }
   }
@@ -575,6 +608,7 @@ void Worker::after_fork_in_child() {
   timers_.abandon_all();
   exited_ = nullptr;
   alive_ = 1;
+  signals::after_fork_in_child(*this, self);
   reactor_.after_fork_in_child();
 }
 

@@ -59,6 +59,7 @@
 #include "list.hpp"
 #include "reactor.hpp"
 #include "run_queue.hpp"
+#include "signals.hpp"
 #include "stack_pool.hpp"
 #include "timer_heap.hpp"
 #include "vector.hpp"
@@ -172,6 +173,8 @@ public:
   // thread has a thread-local block of its own.
   WaitQueue &once_waiters() { return once_waiters_; }
   Reactor &reactor() { return reactor_; }
+  signals::WorkerSignals &signals() { return signals_; }
+  const signals::WorkerSignals &signals() const { return signals_; }
   const WorkerStats &stats() const { return stats_; }
   size_t alive() const { return alive_; }
 
@@ -192,6 +195,11 @@ public:
   // Parks the running thread (the caller has put it on whatever it waits
   // on). Returns the wake result, or -ETIMEDOUT at `deadline`.
   int park(WaitReason reason, const void *object, Deadline deadline);
+  // As park, without running signal handlers on the way out: for a caller
+  // that must first undo what it linked on its stack (an fd waiter), then
+  // calls signals::deliver itself, so a handler that jumps out leaves no
+  // dangling link.
+  int park_quietly(WaitReason reason, const void *object, Deadline deadline);
   // Makes a parked thread runnable with `result`; a no-op for any other
   // state. Takes it off its wait queue and out of the timer heap.
   void wake(GreenThread *thread, int result);
@@ -272,6 +280,7 @@ private:
     if (next != nullptr) {
       transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
       running_ = next;
+      follow_signal_mask(next);
       if (per_thread) {
         identity::install(next->thread_pointer); // no TLS is read from here to the switch
       }
@@ -307,6 +316,15 @@ private:
     if (exception_state != nullptr) {
       exception_state[0] = self->saved_exception_state[0];
       exception_state[1] = self->saved_exception_state[1];
+    }
+  }
+  // The kernel mask follows the thread about to run, when masks differ
+  // (runtime/signals.hpp); the test is one predicted branch otherwise.
+  [[gnu::always_inline]] void follow_signal_mask(const GreenThread *next) {
+    if (signals_.own_mask_threads != 0) [[unlikely]] {
+      if (next->signal_mask != signals_.kernel_mask) {
+        signals::set_kernel_mask(*this, next->signal_mask);
+      }
     }
   }
   // Work owed after any switch, run by whoever was resumed.
@@ -356,6 +374,7 @@ private:
   int identity_index_ = -1;                // in g_worker_identities, or -1
   void *adopted_thread_pointer_ = nullptr; // the OS thread's own identity, lent to main
   identity::Adopted adopted_fields_;       // what it held before
+  signals::WorkerSignals signals_;
 };
 
 } // namespace sprig

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fd_table.hpp"
+#include "signals.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
 
@@ -25,6 +26,19 @@ inline Deadline deadline_after(int64_t timeout_ns) {
   return deadline;
 }
 
+// After a wait ended with -EINTR (its handlers have run): true when the
+// call waits again, as the kernel restarts a system call: no handler ran
+// (the signal was ignored meanwhile), or every one had SA_RESTART and the
+// call is `restartable` (signal(7): not with a socket timeout, never for
+// poll, select, epoll_wait or the sleeps).
+inline bool waits_again(bool restartable) {
+  GreenThread *self = Worker::current_thread();
+  return !signals::handler_ran(self) || (restartable && signals::call_restarts(self));
+}
+
+// The deadline-less waits restart; a socket timeout's never do.
+inline bool restartable(Deadline deadline) { return deadline == kNoDeadline; }
+
 // Runs `attempt` (one non-blocking try: the result or -errno) until it stops
 // saying EAGAIN, parking on `events` of fd in between. With `nonblocking`
 // (the program's own view) the first answer is final. A passed deadline
@@ -39,6 +53,9 @@ long retry_when_ready(int fd, bool nonblocking, int events, Deadline deadline, A
     int ready = Worker::current()->reactor().wait_fd(fd, events, deadline, Readiness::kNotReady);
     if (ready == -ETIMEDOUT) {
       return -EAGAIN;
+    }
+    if (ready == -EINTR && waits_again(restartable(deadline))) {
+      continue;
     }
     if (ready < 0) {
       return ready;
@@ -83,6 +100,9 @@ long blocking_input(int fd, bool call_nonblocking, Call call, size_t requested =
     Deadline deadline = deadline_after(info.receive_timeout_ns);
     if (info.drained && !nonblocking) {
       int ready = Worker::current()->reactor().wait_readable_since(fd, info.drained_mark, deadline);
+      if (ready == -EINTR && waits_again(restartable(deadline))) {
+        ready = 0; // the retry below waits again if there is still nothing
+      }
       if (ready == -ETIMEDOUT) {
         return -EAGAIN; // SO_RCVTIMEO passed, as natively
       }
@@ -100,9 +120,12 @@ long blocking_input(int fd, bool call_nonblocking, Call call, size_t requested =
     return rc;
   }
   case FdMode::kForeignStream:
-    if (!nonblocking && !ready_now(fd, POLLIN)) {
+    while (!nonblocking && !ready_now(fd, POLLIN)) {
       int ready =
           Worker::current()->reactor().wait_fd(fd, kFdReadable, kNoDeadline, Readiness::kNotReady);
+      if (ready == -EINTR && waits_again(true)) {
+        continue;
+      }
       if (ready < 0) {
         return ready;
       }

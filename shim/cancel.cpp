@@ -17,21 +17,18 @@
 #include "call_counts.hpp"
 #include "real.hpp"
 #include "shim.hpp"
+#include "signals.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
 #include <csignal>
+#include <unistd.h>
 
 using sprig::Worker;
 
 namespace sprig::shim {
 
 namespace {
-
-// The signals glibc keeps for itself (SIGCANCEL, SIGSETXID in its source):
-// the kernel's first two real-time signals, below the program's SIGRTMIN.
-constexpr int kSignalCancel = 32;
-constexpr int kSignalSetxid = 33;
 
 // Waits that cancellation may interrupt: their code unlinks itself from
 // whatever it waited on when it wakes early. Offload, DNS and remote waits
@@ -47,6 +44,7 @@ bool interruptible(WaitReason reason) {
   case WaitReason::kFdWrite:
   case WaitReason::kFdReadWrite:
   case WaitReason::kPoll:
+  case WaitReason::kSignal:
     return true;
   default:
     return false;
@@ -115,24 +113,48 @@ int pthread_setcanceltype(int type, int *old_type) {
 
 void pthread_testcancel() { act_on_pending_cancel(Worker::current_thread()); }
 
-// A green thread has no OS thread of its own to signal: the signal goes to
-// the worker's OS thread, so its handler runs on whichever green thread runs
-// there (the caller, for a thread signalling itself). Signal 0 only checks
-// that the thread exists. See sprig(7).
+// A green thread has no OS thread of its own to signal: the signal is
+// queued for it in sprig, and its handler runs on it (runtime/signals.hpp);
+// a wait that a signal interrupts ends with EINTR there. A thread that
+// signals itself runs the handler before this returns, as natively.
 //
 // The checks keep glibc's order: its own signals (cancellation and setxid,
 // the first two real-time ones) are refused first; a thread that is exiting
 // or has exited is sent nothing, so any other number gives 0 there; only
 // then does the kernel judge the number.
+namespace {
+int send_to_thread(pthread_t thread, int signal_number, siginfo_t info);
+} // namespace
+
 int pthread_kill(pthread_t thread, int signal_number) {
+  siginfo_t info{};
+  info.si_code = SI_TKILL;
+  return send_to_thread(thread, signal_number, info);
+}
+
+// pthread_sigqueue: as pthread_kill, with the value in the siginfo (SI_QUEUE).
+int pthread_sigqueue(pthread_t thread, int signal_number, const union sigval value) {
+  siginfo_t info{};
+  info.si_code = SI_QUEUE;
+  info.si_value = value;
+  return send_to_thread(thread, signal_number, info);
+}
+
+namespace {
+
+int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
   }
-  if (signal_number == kSignalCancel || signal_number == kSignalSetxid) {
+  bool ended = target->state == ThreadState::kExited || target->exiting;
+  if (ended && info.si_code == SI_QUEUE) {
+    return ESRCH; // glibc's pthread_sigqueue looks at the thread first
+  }
+  if (signal_number == signals::kSignalCancel || signal_number == signals::kSignalSetxid) {
     return EINVAL;
   }
-  if (target->state == ThreadState::kExited || target->exiting) {
+  if (ended) {
     return 0;
   }
   if (signal_number < 0 || signal_number >= NSIG) {
@@ -141,8 +163,25 @@ int pthread_kill(pthread_t thread, int signal_number) {
   if (signal_number == 0) {
     return 0;
   }
-  return real::pthread_kill(real::pthread_self(), signal_number);
+  Worker *worker = Worker::current();
+  GreenThread *self = worker->running();
+  if (target == self && (signals::bit(signal_number) & signals::kFaultSignals) != 0) {
+    // The kernel runs the program's own handler for these, on this thread.
+    return info.si_code == SI_QUEUE
+               ? real::pthread_sigqueue(real::pthread_self(), signal_number, info.si_value)
+               : real::pthread_kill(real::pthread_self(), signal_number);
+  }
+  info.si_signo = signal_number;
+  info.si_pid = getpid();
+  info.si_uid = getuid();
+  signals::post(*worker, target, info);
+  if (target == self) {
+    signals::deliver(*worker, self);
+  }
+  return 0;
 }
+
+} // namespace
 
 } // namespace sprig::shim
 

@@ -22,6 +22,7 @@
 #include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
+#include "signals.hpp"
 #include "wait_queue.hpp"
 #include "worker.hpp"
 
@@ -105,6 +106,9 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
     self->wait_data = nullptr;
     if (rc == 0) {
       return 0; // woken by a FUTEX_WAKE
+    }
+    if (rc == -EINTR && signals::handler_ran(self)) {
+      return fail(EINTR); // callers look at the word again, as after any wake-up
     }
     if (deadline != kNoDeadline && monotonic_now_ns() >= deadline) {
       return fail(ETIMEDOUT);

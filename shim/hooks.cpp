@@ -3,6 +3,7 @@
 #include "call_counts.hpp"
 #include "cancel.hpp"
 #include "real.hpp"
+#include "runtime_entry.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
 
@@ -10,13 +11,17 @@
 
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
 // One body for both kinds of row; `enter` runs first on a green thread (a
-// cancellation point's guard, or nothing).
+// cancellation point's guard, or nothing), inside the RuntimeEntry that
+// holds signals back until the call is done.
 #define SPRIG_EXPORT_HOOK(ret, name, params, args, enter)                                          \
   extern "C" SPRIG_EXPORT ret name params {                                                        \
-    if (sprig::GreenThread *self = sprig::Worker::current_thread(); self != nullptr) {             \
-      enter;                                                                                       \
-      return sprig::shim::counted_call(self, sprig::shim::kCall_##name,                            \
-                                       [=] { return sprig::shim::name args; });                    \
+    if (sprig::Worker *worker = sprig::Worker::current(); worker != nullptr) {                     \
+      if (sprig::GreenThread *self = worker->running(); self != nullptr) {                         \
+        sprig::shim::RuntimeEntry entry(worker, self);                                             \
+        enter;                                                                                     \
+        return sprig::shim::counted_call(self, sprig::shim::kCall_##name,                          \
+                                         [=] { return sprig::shim::name args; });                  \
+      }                                                                                            \
     }                                                                                              \
     return sprig::real::resolved(sprig::real::name) args;                                          \
   }

@@ -39,9 +39,12 @@ void advance(iovec *&cursor, int &left, size_t bytes) {
 // kernel would copy them: a bad second buffer fails the write with EFAULT,
 // as natively, instead of ending it after the first.
 long write_chunk_when_ready(int fd, iovec *cursor, int left, OutputCall call, void *context) {
-  if (!ready_now(fd, POLLOUT)) {
+  while (!ready_now(fd, POLLOUT)) {
     int ready =
         Worker::current()->reactor().wait_fd(fd, kFdWritable, kNoDeadline, Readiness::kNotReady);
+    if (ready == -EINTR && waits_again(true)) {
+      continue;
+    }
     if (ready < 0) {
       return ready;
     }
@@ -101,6 +104,9 @@ long write_all_of(int fd, const FdInfo &info, iovec *cursor, int left, OutputCal
     } else {
       int ready =
           Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline, Readiness::kNotReady);
+      if (ready == -EINTR && waits_again(written == 0 && restartable(deadline))) {
+        continue; // nothing moved yet: the call restarts (after some, it returns the count)
+      }
       if (ready < 0) {
         return written > 0 ? written : (ready == -ETIMEDOUT ? -EAGAIN : ready);
       }

@@ -6,9 +6,10 @@
 // is sprig's: one FdWaiter per fd on the reactor, and the look is repeated
 // when one of them fires. The program's own epoll instance is itself an fd
 // that polls readable when it has events, so epoll_wait waits on that.
-// Signal masks of ppoll, pselect and epoll_pwait are not applied while the
-// green thread waits (see sprig(7)), only for each look, which also has the
-// kernel check them.
+// The signal masks of ppoll, pselect and epoll_pwait are the thread's for
+// the whole call (MaskDuringWait), as natively; each look passes it too, so
+// the kernel checks it. A handler that runs ends the wait with EINTR: these
+// calls never restart (signal(7)).
 //
 // The kernel reads the program's arrays before sprig does wherever it can
 // (the first look comes before sprig reads a pollfd), so a bad pointer or
@@ -61,6 +62,7 @@ template <typename Look, typename Collect>
 long wait_and_look(Deadline deadline, Look look, Collect collect) {
   Vector<FdWaiter> waiters;
   bool parked = false;
+  GreenThread *self = Worker::current_thread();
   for (;;) {
     long found = look();
     if (found != 0 || deadline <= monotonic_now_ns()) {
@@ -72,7 +74,10 @@ long wait_and_look(Deadline deadline, Look look, Collect collect) {
     }
     if (waiters.empty()) { // nothing to wait on: a plain sleep
       int rc = Worker::current()->park(WaitReason::kPoll, nullptr, deadline);
-      return rc == -ECANCELED ? rc : look();
+      if (rc == -EINTR && !signals::handler_ran(self)) {
+        continue;
+      }
+      return rc == -ECANCELED || rc == -EINTR ? rc : look();
     }
     int rc = Worker::current()->reactor().wait_fds(waiters.begin(), waiters.size(), deadline);
     if (rc == -ETIMEDOUT) {
@@ -80,6 +85,9 @@ long wait_and_look(Deadline deadline, Look look, Collect collect) {
     }
     if (rc == -ECANCELED) {
       return rc; // pthread_cancel: the cancellation point ends the thread
+    }
+    if (rc == -EINTR && signals::handler_ran(self)) {
+      return rc; // never restarted
     }
   }
 }
@@ -249,6 +257,41 @@ long timespec_deadline(const timespec *timeout, Deadline *deadline) {
 
 int finish(long rc) { return set_errno_result(static_cast<int>(rc)); }
 
+// The mask of ppoll, pselect or epoll_pwait, the thread's while the call
+// lasts. A bad pointer is left to the first look, where the kernel reports
+// it. interrupted(): a handler ran as the mask was set (a signal pending and
+// now unblocked), so the call fails with EINTR without waiting.
+class MaskDuringWait {
+public:
+  explicit MaskDuringWait(const sigset_t *mask) {
+    signals::SignalSet during = 0;
+    if (mask == nullptr || copy_from_program(&during, mask, sizeof during) != 0) {
+      return;
+    }
+    worker_ = Worker::current();
+    self_ = worker_->running();
+    before_ = self_->signal_mask;
+    signals::change_mask(*worker_, self_, during);
+    interrupted_ = signals::handler_ran(self_);
+  }
+  ~MaskDuringWait() {
+    if (worker_ != nullptr) {
+      bool ran = signals::handler_ran(self_);
+      signals::change_mask(*worker_, self_, before_);
+      self_->signal_handler_ran = ran || signals::handler_ran(self_);
+    }
+  }
+  MaskDuringWait(const MaskDuringWait &) = delete;
+  MaskDuringWait &operator=(const MaskDuringWait &) = delete;
+  bool interrupted() const { return interrupted_; }
+
+private:
+  Worker *worker_ = nullptr;
+  GreenThread *self_ = nullptr;
+  signals::SignalSet before_ = 0;
+  bool interrupted_ = false;
+};
+
 } // namespace
 
 int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
@@ -265,8 +308,11 @@ int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
   if (long rc = timespec_deadline(timeout, &deadline); rc != 0) {
     return finish(rc);
   }
-  // Each look passes the program's mask: the kernel checks it, and applies it
-  // for the look's instant (not while the green thread waits: sprig(7)).
+  MaskDuringWait mask(sigmask);
+  if (mask.interrupted()) {
+    return finish(-EINTR);
+  }
+  // Each look passes the program's mask too: the kernel checks it.
   timespec zero{};
   return finish(poll_green(fds, nfds, deadline,
                            [&] { return result_of(real::ppoll(fds, nfds, &zero, sigmask)); }));
@@ -321,6 +367,10 @@ int pselect(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
     timespec zero{};
     return finish(result_of(real::pselect(nfds, readfds, writefds, exceptfds, &zero, sigmask)));
   }
+  MaskDuringWait mask(sigmask);
+  if (mask.interrupted()) {
+    return finish(-EINTR);
+  }
   return finish(select_green(
       nfds, readfds, writefds, exceptfds, deadline,
       [&](int bits, fd_set *read, fd_set *write, fd_set *except) {
@@ -352,6 +402,10 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
   };
   if (timeout == 0) {
     return finish(without_starving(call(0)));
+  }
+  MaskDuringWait mask(sigmask);
+  if (mask.interrupted()) {
+    return finish(-EINTR);
   }
   return finish(epoll_green(
       epfd, deadline_from_ms(timeout), [&] { return call(0); }, call));

@@ -9,6 +9,7 @@
 // exits), which costs no thread. For "any child" (pid <= 0) there is no fd
 // to wait on, so the real wait4 runs on libuv's thread pool while the caller
 // parks. WNOHANG calls go straight to libc.
+#include "blocking.hpp"
 #include "call_counts.hpp"
 #include "pool.hpp"
 #include "real.hpp"
@@ -69,9 +70,12 @@ int wait_for_child_exit(pid_t pid) {
     if (ready == -ETIMEDOUT && traced_by_us(pid)) {
       ready = -ENOSYS;
     }
+    if (ready == -EINTR && waits_again(true)) {
+      ready = -ETIMEDOUT; // SA_RESTART: wait4 restarts
+    }
   }
   Worker::current()->reactor().close_fd(static_cast<int>(pidfd));
-  return ready == -ECANCELED || ready == -ENOSYS ? ready : 0;
+  return ready == -ECANCELED || ready == -ENOSYS || ready == -EINTR ? ready : 0;
 }
 
 } // namespace
@@ -90,8 +94,8 @@ pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
       return done;
     }
     int waited = wait_for_child_exit(pid);
-    if (waited == -ECANCELED) {
-      return set_errno_result(waited); // the cancellation point acts on it
+    if (waited == -ECANCELED || waited == -EINTR) {
+      return set_errno_result(waited); // the cancellation point acts on a cancel
     }
     if (waited == 0) {
       return real::wait4(pid, status, options, usage);

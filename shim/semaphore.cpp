@@ -4,6 +4,7 @@
 // shared with other processes through memory sprig does not own: sem_init
 // with pshared refuses with ENOSYS, as glibc does where it has no support;
 // see sprig(7).
+#include "blocking.hpp"
 #include "program_memory.hpp"
 #include "shim.hpp"
 #include "sync.hpp"
@@ -30,6 +31,17 @@ Semaphore &green(sem_t *sem) {
 // glibc reads abstime->tv_nsec before it looks at the semaphore: a malformed
 // abstime is EINVAL even when a unit is there, and a null or unmapped one
 // faults, natively and here alike.
+// A semaphore wait that a handler interrupts fails with EINTR, or restarts
+// with SA_RESTART (signal(7)).
+int wait_restarting(sem_t *sem, Deadline deadline) {
+  for (;;) {
+    int rc = green(sem).wait(deadline);
+    if (rc != -EINTR || !waits_again(true)) {
+      return rc;
+    }
+  }
+}
+
 int wait_until(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
   if (!valid_nanoseconds(*abstime)) {
     return -EINVAL;
@@ -41,7 +53,7 @@ int wait_until(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
   if (int rc = absolute_to_deadline(clock, *abstime, &deadline); rc != 0) {
     return rc;
   }
-  return green(sem).wait(deadline);
+  return wait_restarting(sem, deadline);
 }
 
 // True when the semaphore may have green waiters. glibc's sem_destroy reads
@@ -76,7 +88,7 @@ int sem_destroy(sem_t *sem) {
   return may_have_waiters(sem) && green(sem).busy() ? set_errno_result(-EBUSY) : 0;
 }
 
-int sem_wait(sem_t *sem) { return set_errno_result(green(sem).wait(kNoDeadline)); }
+int sem_wait(sem_t *sem) { return set_errno_result(wait_restarting(sem, kNoDeadline)); }
 
 int sem_trywait(sem_t *sem) {
   return green(sem).value() > 0 ? set_errno_result(green(sem).wait(kNoDeadline))

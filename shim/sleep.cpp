@@ -2,6 +2,7 @@
 #include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
+#include "signals.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
@@ -10,17 +11,28 @@ namespace sprig::shim {
 
 namespace {
 
-// Parks until the monotonic deadline. Signals do not interrupt a green sleep
-// (no EINTR): see sprig(7). pthread_cancel does: the cancellation point that
-// called this then ends the thread.
-void sleep_until(Deadline deadline) {
+// Parks until the monotonic deadline: 0, -EINTR when a signal handler ran
+// (a sleep never restarts, signal(7)), or -ECANCELED for pthread_cancel (the
+// cancellation point that called this then ends the thread).
+int sleep_until(Deadline deadline) {
   Worker *worker = Worker::current();
   for (;;) {
     int rc = worker->park(WaitReason::kSleep, nullptr, deadline);
-    if (rc == -ETIMEDOUT || rc == -ECANCELED) {
-      return;
+    if (rc == -ETIMEDOUT) {
+      return 0;
+    }
+    if (rc == -ECANCELED || (rc == -EINTR && signals::handler_ran(worker->running()))) {
+      return rc;
     }
   }
+}
+
+// What is left of a sleep to `deadline`, as nanosleep writes it to rem.
+timespec time_left(Deadline deadline) {
+  int64_t left = deadline - monotonic_now_ns();
+  left = left < 0 ? 0 : left;
+  return timespec{static_cast<time_t>(left / kNanosPerSecond),
+                  static_cast<long>(left % kNanosPerSecond)};
 }
 
 // -EINVAL for a negative or malformed interval, as nanosleep(2).
@@ -39,23 +51,25 @@ long read_interval(const timespec *req, timespec *interval) {
 
 } // namespace
 
+// Interrupted, glibc's sleep returns the whole seconds left, with errno EINTR.
 unsigned sleep(unsigned seconds) {
   Deadline deadline = 0;
   timeout_to_deadline(static_cast<int64_t>(seconds) * kNanosPerSecond, &deadline);
-  sleep_until(deadline);
+  if (sleep_until(deadline) == -EINTR) {
+    errno = EINTR;
+    return static_cast<unsigned>(time_left(deadline).tv_sec);
+  }
   return 0;
 }
 
 int usleep(useconds_t usec) {
   Deadline deadline = 0;
   timeout_to_deadline(static_cast<int64_t>(usec) * 1000, &deadline);
-  sleep_until(deadline);
-  return 0;
+  return sleep_until(deadline) == -EINTR ? set_errno_result(-EINTR) : 0;
 }
 
-// rem is written only when a sleep is interrupted, which a green sleep never
-// is (sprig(7)): a program's rem is left as it was, as natively.
-int nanosleep(const struct timespec *req, struct timespec *) {
+// rem is written only when the sleep is interrupted, as natively.
+int nanosleep(const struct timespec *req, struct timespec *rem) {
   timespec interval{};
   Deadline deadline = 0;
   if (long rc = read_interval(req, &interval); rc != 0) {
@@ -64,7 +78,13 @@ int nanosleep(const struct timespec *req, struct timespec *) {
   if (int rc = relative_deadline(&interval, &deadline); rc != 0) {
     return set_errno_result(rc);
   }
-  sleep_until(deadline);
+  if (sleep_until(deadline) == -EINTR) {
+    timespec left = time_left(deadline);
+    if (rem != nullptr && copy_to_program(rem, &left, sizeof left) != 0) {
+      return set_errno_result(-EFAULT);
+    }
+    return set_errno_result(-EINTR);
+  }
   return 0;
 }
 
@@ -86,7 +106,15 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, stru
   if (rc != 0) {
     return -rc;
   }
-  sleep_until(deadline);
+  if (sleep_until(deadline) == -EINTR) {
+    if ((flags & TIMER_ABSTIME) == 0 && rem != nullptr) {
+      timespec left = time_left(deadline);
+      if (copy_to_program(rem, &left, sizeof left) != 0) {
+        return EFAULT;
+      }
+    }
+    return EINTR;
+  }
   return 0;
 }
 

@@ -68,8 +68,13 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
   Deadline deadline = deadline_after(listener.receive_timeout_ns);
   if (listener.mode == FdMode::kForeignSocket && !nonblocking && listens(fd)) {
     // Not ours to make non-blocking: wait for a connection first.
-    int ready =
-        Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline, Readiness::kUnknown);
+    int ready = -EINTR;
+    while (ready == -EINTR) {
+      ready = Worker::current()->reactor().wait_fd(fd, kFdReadable, deadline, Readiness::kUnknown);
+      if (ready != -EINTR || !waits_again(restartable(deadline))) {
+        break;
+      }
+    }
     if (ready < 0) {
       return finish(ready == -ETIMEDOUT ? -EAGAIN : ready);
     }
@@ -104,8 +109,12 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
         if (wake > deadline) {
           return finish(-EAGAIN);
         }
-        if (Worker::current()->park(WaitReason::kSleep, nullptr, wake) == -ECANCELED) {
+        int napped = Worker::current()->park(WaitReason::kSleep, nullptr, wake);
+        if (napped == -ECANCELED) {
           return finish(-ECANCELED); // pthread_cancel: the cancellation point ends the thread
+        }
+        if (napped == -EINTR && !waits_again(restartable(deadline))) {
+          return finish(-EINTR);
         }
         rc = result_of(real::connect(fd, addr, addrlen));
       }
@@ -119,8 +128,16 @@ int connect(int fd, const struct sockaddr *addr, socklen_t addrlen) {
     return finish(rc);
   }
   // A blocking connect: wait for the handshake, then report its outcome.
-  int ready = Worker::current()->reactor().wait_fd(
-      fd, kFdWritable, deadline_after(info.send_timeout_ns), Readiness::kNotReady);
+  // Interrupted by a handler it fails with EINTR and the handshake goes on,
+  // as natively; with SA_RESTART it waits on.
+  Deadline deadline = deadline_after(info.send_timeout_ns);
+  int ready = -EINTR;
+  while (ready == -EINTR) {
+    ready = Worker::current()->reactor().wait_fd(fd, kFdWritable, deadline, Readiness::kNotReady);
+    if (ready != -EINTR || !waits_again(restartable(deadline))) {
+      break;
+    }
+  }
   if (ready < 0) {
     return finish(ready == -ETIMEDOUT ? -EINPROGRESS : ready);
   }

@@ -1,0 +1,748 @@
+// signals.cpp - the trampoline, routing, queues and handler calls for green threads (design in
+// signals.hpp).
+#include "signals.hpp"
+
+#include "worker.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <dlfcn.h>
+#include <link.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <uv.h>
+
+namespace sprig::signals {
+
+bool g_take_over = false;
+std::atomic<bool> g_active{false};
+
+namespace {
+
+using KernelSigaction = int (*)(int, const struct sigaction *, struct sigaction *);
+
+struct sigaction g_actions[kMaxSignal + 1];
+void *g_own_handler[kMaxSignal + 1] = {};
+SignalSet g_reserved = 0; // sprig's own (the dump signal): the program's handler is only recorded
+KernelSigaction g_kernel_sigaction = nullptr;
+// The worker that signals reaching another OS thread (libuv's pool) go to.
+std::atomic<Worker *> g_forward_to{nullptr};
+
+// sprig's own code and libuv's: a handler never runs in the middle of them.
+struct CodeRange {
+  uintptr_t low = 0;
+  uintptr_t high = 0;
+};
+CodeRange g_own_code[2];
+
+// System calls made here go past every interposer (syscall(3) is one) and
+// leave errno alone: the trampoline uses them too.
+long raw_syscall(long number, long first, long second, long third, long fourth) {
+  long result;
+  register long r10 asm("r10") = fourth;
+  asm volatile("syscall"
+               : "=a"(result)
+               : "a"(number), "D"(first), "S"(second), "d"(third), "r"(r10)
+               : "rcx", "r11", "memory");
+  return result;
+}
+
+long raw_set_mask(SignalSet mask) {
+  return raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&mask), 0,
+                     sizeof mask);
+}
+
+int find_code_range(dl_phdr_info *info, size_t, void *data) {
+  auto *range = static_cast<CodeRange *>(data);
+  for (int index = 0; index < info->dlpi_phnum; ++index) {
+    const ElfW(Phdr) &header = info->dlpi_phdr[index];
+    if (header.p_type != PT_LOAD || (header.p_flags & PF_X) == 0) {
+      continue;
+    }
+    uintptr_t low = info->dlpi_addr + header.p_vaddr;
+    uintptr_t high = low + header.p_memsz;
+    if (range->low >= low && range->low < high) {
+      range->low = low;
+      range->high = high;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+CodeRange code_range_of(const void *address) {
+  CodeRange range{reinterpret_cast<uintptr_t>(address), 0};
+  if (dl_iterate_phdr(find_code_range, &range) == 0) {
+    return CodeRange{};
+  }
+  return range;
+}
+
+bool in_own_code(uintptr_t address) {
+  for (const CodeRange &range : g_own_code) {
+    if (address >= range.low && address < range.high) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_handler(const struct sigaction &action) {
+  return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN;
+}
+
+struct HandlerCall {
+  const struct sigaction *action;
+  int signal_number;
+  siginfo_t *info;
+  void *context;
+};
+
+void run_handler_call(HandlerCall *call) {
+  if ((call->action->sa_flags & SA_SIGINFO) != 0) {
+    call->action->sa_sigaction(call->signal_number, call->info, call->context);
+  } else {
+    call->action->sa_handler(call->signal_number);
+  }
+}
+
+// Calls run_handler_call(call) with the stack pointer at `top` (16-byte
+// aligned), and comes back to this stack.
+void run_handler_call_on(HandlerCall *call, uintptr_t top) {
+  asm volatile("mov %%rsp, %%rbx\n\t"
+               "mov %[top], %%rsp\n\t"
+               "call *%[function]\n\t"
+               "mov %%rbx, %%rsp"
+               : "+D"(call)
+               : [top] "r"(top), [function] "r"(run_handler_call)
+               : "rbx", "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc",
+                 "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+                 "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+}
+
+// A handler with SA_ONSTACK runs on the alternate signal stack, when one is
+// set (sigaltstack: the worker's OS thread's) and the thread is not on it
+// already; as natively, the kernel then reports SS_ONSTACK to the handler.
+void call_handler(const struct sigaction &action, int signal_number, siginfo_t *info,
+                  void *context) {
+  HandlerCall call{&action, signal_number, info, context};
+  if ((action.sa_flags & SA_ONSTACK) != 0) {
+    stack_t alternate{};
+    raw_syscall(SYS_sigaltstack, 0, reinterpret_cast<long>(&alternate), 0, 0);
+    if ((alternate.ss_flags & (SS_DISABLE | SS_ONSTACK)) == 0 && alternate.ss_size > 0) {
+      uintptr_t top = (reinterpret_cast<uintptr_t>(alternate.ss_sp) + alternate.ss_size) &
+                      ~uintptr_t{15};
+      run_handler_call_on(&call, top);
+      return;
+    }
+  }
+  run_handler_call(&call);
+}
+
+bool alive(const GreenThread *thread) {
+  return (thread->state == ThreadState::kRunnable || thread->state == ThreadState::kRunning ||
+          thread->state == ThreadState::kParked) &&
+         !thread->exiting;
+}
+
+// Natively a thread takes a signal it does not block, and a thread in
+// sigwait one it waits for.
+bool accepts(const GreenThread *thread, SignalSet signal) {
+  return alive(thread) && ((thread->signal_mask & signal) == 0 || (thread->sigwait_set & signal) != 0);
+}
+
+void refresh_deliverable(WorkerSignals &state, GreenThread *thread) {
+  bool now = (thread->signals_queued & ~thread->signal_mask) != 0;
+  if (now != thread->signal_deliverable) {
+    thread->signal_deliverable = now;
+    state.deliverable += now ? 1 : static_cast<uint32_t>(-1);
+  }
+}
+
+// Records the running thread's mask; the kernel's follows.
+void set_thread_mask(Worker &worker, GreenThread *self, SignalSet mask) {
+  WorkerSignals &state = worker.signals();
+  if (self->signal_mask != mask) {
+    bool was_base = self->signal_mask == state.base_mask;
+    bool is_base = mask == state.base_mask;
+    if (was_base != is_base) {
+      state.own_mask_threads += is_base ? static_cast<uint32_t>(-1) : 1;
+    }
+    self->signal_mask = mask;
+  }
+  if (state.kernel_mask != mask) {
+    set_kernel_mask(worker, mask);
+  }
+  refresh_deliverable(state, self);
+}
+
+// Picks the thread a process-directed signal goes to (see signals.hpp).
+GreenThread *choose(Worker &worker, int signal_number) {
+  SignalSet signal = bit(signal_number);
+  WorkerSignals &state = worker.signals();
+  if (state.main_thread != nullptr && accepts(state.main_thread, signal)) {
+    return state.main_thread;
+  }
+  if (GreenThread *running = worker.running(); running != nullptr && accepts(running, signal)) {
+    return running;
+  }
+  GreenThread *fallback = nullptr;
+  worker.for_each_thread([&](GreenThread *thread) {
+    if (fallback != nullptr && fallback->state != ThreadState::kParked) {
+      return;
+    }
+    if (!accepts(thread, signal)) {
+      return;
+    }
+    bool wakes = thread->state != ThreadState::kParked || interruptible(thread->wait_reason) ||
+                 (thread->sigwait_set & signal) != 0;
+    if (fallback == nullptr || wakes) {
+      fallback = thread;
+    }
+  });
+  return fallback;
+}
+
+bool directed_at_running(int signal_number, const siginfo_t *info) {
+  if (info->si_code == SI_TKILL) {
+    return true; // tgkill/tkill on the worker: raise() inside libc, abort()
+  }
+  // What a write on a broken pipe or past RLIMIT_FSIZE raises: SI_USER from
+  // this process, for the writer.
+  return (signal_number == SIGPIPE || signal_number == SIGXFSZ) && info->si_code == SI_USER &&
+         info->si_pid == getpid();
+}
+
+bool push_inbox(WorkerSignals &state, const siginfo_t *info, bool to_running) {
+  for (InboxSlot &slot : state.slots) {
+    bool expected = false;
+    // ready doubles as the claim: a nested trampoline skips a claimed slot.
+    if (slot.ready.load(std::memory_order_acquire) ||
+        !slot.ready.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+      continue;
+    }
+    slot.info = *info;
+    slot.to_running = to_running;
+    std::atomic_signal_fence(std::memory_order_release);
+    state.inbox.fetch_add(1, std::memory_order_release);
+    return true;
+  }
+  ++state.dropped;
+  return false;
+}
+
+// The trampoline: the handler the kernel has for every signal the program handles.
+void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
+  int saved_errno = errno;
+  Worker *worker = Worker::current();
+  struct sigaction action = g_actions[signal_number];
+  if (worker == nullptr) {
+    // Another OS thread (the pool, running a job with its caller's mask): a
+    // process-directed signal may go to any thread that takes it, and the
+    // green threads are on the worker.
+    if (Worker *forward = g_forward_to.load(std::memory_order_acquire); forward != nullptr) {
+      push_inbox(forward->signals(), info, false);
+      forward->reactor().wake_from_signal_handler();
+    } else if (is_handler(action)) {
+      call_handler(action, signal_number, info, context);
+    }
+    errno = saved_errno;
+    return;
+  }
+  WorkerSignals &state = worker->signals();
+  GreenThread *running = worker->running();
+  auto *interrupted = static_cast<ucontext_t *>(context);
+  bool to_running = directed_at_running(signal_number, info);
+  SignalSet signal = bit(signal_number);
+  bool main_first = state.main_thread != nullptr && state.main_thread != running &&
+                    accepts(state.main_thread, signal);
+  if (running != nullptr && !state.in_runtime &&
+      !in_own_code(static_cast<uintptr_t>(interrupted->uc_mcontext.gregs[REG_RIP])) &&
+      (running->signal_mask & signal) == 0 && running->sigwait_set == 0 &&
+      (to_running || !main_first) && is_handler(action)) {
+    // The running thread takes it here, in the kernel's frame, as natively.
+    SignalSet before = running->signal_mask;
+    SignalSet during = (before | set_of(&action.sa_mask) |
+                        ((action.sa_flags & SA_NODEFER) != 0 ? 0 : signal)) &
+                       ~kNeverBlocked;
+    if ((action.sa_flags & SA_RESETHAND) != 0) {
+      struct sigaction reset {};
+      reset.sa_handler = SIG_DFL;
+      g_actions[signal_number] = reset;
+      g_kernel_sigaction(signal_number, &reset, nullptr);
+    }
+    state.kernel_mask = during; // what the kernel set for the handler
+    set_thread_mask(*worker, running, during);
+    call_handler(action, signal_number, info, context);
+    SignalSet after = set_of(&interrupted->uc_sigmask) & ~kNeverBlocked;
+    state.kernel_mask = after; // sigreturn sets it
+    set_thread_mask(*worker, running, after);
+    errno = saved_errno;
+    return;
+  }
+  push_inbox(state, info, to_running);
+  worker->reactor().wake_from_signal_handler();
+  errno = saved_errno;
+}
+
+void install_trampoline(int signal_number, const struct sigaction &program) {
+  struct sigaction kernel {};
+  kernel.sa_sigaction = on_kernel_signal;
+  kernel.sa_mask = program.sa_mask;
+  kernel.sa_flags = SA_SIGINFO | (program.sa_flags & (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP |
+                                                      SA_NOCLDWAIT));
+  g_kernel_sigaction(signal_number, &kernel, nullptr);
+}
+
+void remove_queued(WorkerSignals &state, size_t index) {
+  for (size_t next = index + 1; next < state.queued.size(); ++next) {
+    state.queued[next - 1] = state.queued[next];
+  }
+  state.queued.pop_back();
+}
+
+SignalSet queued_bits(const WorkerSignals &state, const GreenThread *target) {
+  SignalSet bits = 0;
+  for (const Queued &entry : state.queued) {
+    if (entry.target == target) {
+      bits |= bit(entry.info.si_signo);
+    }
+  }
+  return bits;
+}
+
+// Takes the first entry for `target` with a signal in `wanted` (lowest
+// number first, as the kernel does): its number, or 0.
+int take_entry(WorkerSignals &state, GreenThread *target, SignalSet wanted, siginfo_t *info) {
+  SignalSet candidates = (target != nullptr ? target->signals_queued : state.process_pending) &
+                         wanted;
+  if (candidates == 0) {
+    return 0;
+  }
+  int signal_number = __builtin_ctzll(candidates) + 1;
+  for (size_t index = 0; index < state.queued.size(); ++index) {
+    if (state.queued[index].target == target && state.queued[index].info.si_signo == signal_number) {
+      *info = state.queued[index].info;
+      remove_queued(state, index);
+      break;
+    }
+  }
+  if (target != nullptr) {
+    target->signals_queued = queued_bits(state, target);
+    refresh_deliverable(state, target);
+  } else {
+    state.process_pending = queued_bits(state, nullptr);
+  }
+  return signal_number;
+}
+
+// Runs the handler of one signal on the running thread, as the kernel would
+// on its return to user space (see signals.hpp).
+void invoke(Worker &worker, GreenThread *self, siginfo_t *info) {
+  int signal_number = info->si_signo;
+  struct sigaction action = action_of(signal_number);
+  if (action.sa_handler == SIG_IGN) {
+    return;
+  }
+  if (action.sa_handler == SIG_DFL) {
+    act_on_default(signal_number);
+    return;
+  }
+  int saved_errno = errno;
+  WorkerSignals &state = worker.signals();
+  SignalSet before = self->signal_mask;
+  SignalSet during = (before | set_of(&action.sa_mask) |
+                      ((action.sa_flags & SA_NODEFER) != 0 ? 0 : bit(signal_number))) &
+                     ~kNeverBlocked;
+  if ((action.sa_flags & SA_RESETHAND) != 0) {
+    struct sigaction reset {};
+    reset.sa_handler = SIG_DFL;
+    set_action(signal_number, &reset, nullptr);
+  }
+  ucontext_t context;
+  getcontext(&context);
+  to_sigset(before, &context.uc_sigmask);
+  set_thread_mask(worker, self, during);
+  self->signal_handler_ran = true;
+  if ((action.sa_flags & SA_RESTART) == 0) {
+    self->signal_restarts = false;
+  }
+  bool was_in_runtime = state.in_runtime;
+  state.in_runtime = false;
+  call_handler(action, signal_number, info, &context);
+  state.in_runtime = was_in_runtime;
+  set_thread_mask(worker, self, set_of(&context.uc_sigmask) & ~kNeverBlocked);
+  errno = saved_errno;
+}
+
+} // namespace
+
+SignalSet set_of(const sigset_t *set) {
+  SignalSet signals;
+  memcpy(&signals, set, sizeof signals);
+  return signals;
+}
+
+void to_sigset(SignalSet signals, sigset_t *set) {
+  sigemptyset(set);
+  memcpy(set, &signals, sizeof signals);
+}
+
+int kernel_sigaction(int signal_number, const struct sigaction *action,
+                     struct sigaction *previous) {
+  if (g_kernel_sigaction == nullptr) {
+    auto next = reinterpret_cast<KernelSigaction>(dlsym(RTLD_NEXT, "sigaction"));
+    g_kernel_sigaction = next != nullptr ? next : ::sigaction;
+  }
+  return g_kernel_sigaction(signal_number, action, previous);
+}
+
+std::atomic<bool> g_pool_started{false};
+
+PoolStartGuard::PoolStartGuard() {
+  if (g_pool_started.load(std::memory_order_acquire)) {
+    return;
+  }
+  SignalSet all = ~SignalSet{0};
+  raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
+              reinterpret_cast<long>(&saved_), sizeof all);
+  blocked_ = true;
+}
+
+PoolStartGuard::~PoolStartGuard() {
+  if (blocked_) {
+    g_pool_started.store(true, std::memory_order_release);
+    raw_set_mask(saved_);
+  }
+}
+
+void reserve(int signal_number) { g_reserved |= bit(signal_number); }
+
+void note_own_handler(int signal_number, void *handler) { g_own_handler[signal_number] = handler; }
+
+void start(Worker &worker) {
+  WorkerSignals &state = worker.signals();
+  SignalSet mask = 0;
+  raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, reinterpret_cast<long>(&mask), sizeof mask);
+  state.base_mask = mask;
+  state.kernel_mask = mask;
+  kernel_sigaction(SIGINT, nullptr, nullptr); // resolves the pointer
+  g_forward_to.store(&worker, std::memory_order_release);
+  g_own_code[0] = code_range_of(reinterpret_cast<const void *>(&on_kernel_signal));
+  g_own_code[1] = code_range_of(reinterpret_cast<const void *>(&uv_run));
+  if (!g_take_over || g_active.load(std::memory_order_relaxed)) {
+    return; // no preload, or a later worker: the table is the process's
+  }
+  for (int number = 1; number <= kMaxSignal; ++number) {
+    if ((bit(number) & (kNeverBlocked | kFaultSignals)) != 0) {
+      continue;
+    }
+    struct sigaction current {};
+    if (g_kernel_sigaction(number, nullptr, &current) != 0) {
+      continue;
+    }
+    g_actions[number] = current;
+    if (is_handler(current)) {
+      install_trampoline(number, current); // set before main, by a constructor
+    }
+  }
+  g_active.store(true);
+}
+
+int set_action(int signal_number, const struct sigaction *action, struct sigaction *previous) {
+  if (signal_number < 1 || signal_number > kMaxSignal ||
+      (bit(signal_number) & (kNeverBlocked | kFaultSignals)) != 0 || !g_active.load()) {
+    if (kernel_sigaction(signal_number, action, previous) != 0) {
+      return -errno;
+    }
+    if (previous != nullptr && signal_number >= 1 && signal_number <= kMaxSignal &&
+        g_own_handler[signal_number] != nullptr &&
+        reinterpret_cast<void *>(previous->sa_sigaction) == g_own_handler[signal_number]) {
+      *previous = {};
+      previous->sa_handler = SIG_DFL; // sprig's overflow report stands for the default
+    }
+    if (action != nullptr && signal_number >= 1 && signal_number <= kMaxSignal) {
+      g_own_handler[signal_number] = nullptr; // the program's own from now on
+    }
+    return 0;
+  }
+  struct sigaction wanted {};
+  if (action != nullptr) {
+    wanted = *action;
+  }
+  SignalSet all = ~SignalSet{0};
+  SignalSet saved = 0;
+  raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
+              reinterpret_cast<long>(&saved), sizeof all);
+  struct sigaction old = g_actions[signal_number];
+  int rc = 0;
+  if (action != nullptr && (g_reserved & bit(signal_number)) == 0) {
+    if (is_handler(wanted)) {
+      install_trampoline(signal_number, wanted);
+    } else if (g_kernel_sigaction(signal_number, &wanted, nullptr) != 0) {
+      rc = -errno;
+    }
+  }
+  if (action != nullptr && rc == 0) {
+    g_actions[signal_number] = wanted;
+  }
+  raw_set_mask(saved);
+  if (rc == 0 && previous != nullptr) {
+    *previous = old;
+  }
+  return rc;
+}
+
+struct sigaction action_of(int signal_number) {
+  if ((bit(signal_number) & kFaultSignals) != 0 || !g_active.load(std::memory_order_relaxed)) {
+    struct sigaction current {};
+    kernel_sigaction(signal_number, nullptr, &current);
+    return current;
+  }
+  return g_actions[signal_number];
+}
+
+void act_on_default(int signal_number) {
+  SignalSet signal = bit(signal_number);
+  constexpr SignalSet kIgnoredByDefault = bit(SIGCHLD) | bit(SIGCONT) | bit(SIGURG) | bit(SIGWINCH);
+  if ((signal & kIgnoredByDefault) != 0) {
+    return;
+  }
+  // The kernel's disposition is the default too, except for sprig's own.
+  struct sigaction current {};
+  kernel_sigaction(signal_number, nullptr, &current);
+  if (current.sa_handler != SIG_DFL) {
+    struct sigaction reset {};
+    reset.sa_handler = SIG_DFL;
+    kernel_sigaction(signal_number, &reset, nullptr);
+  }
+  SignalSet saved = 0;
+  SignalSet unblock = signal;
+  raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, reinterpret_cast<long>(&unblock),
+              reinterpret_cast<long>(&saved), sizeof unblock);
+  raw_syscall(SYS_tgkill, getpid(), raw_syscall(SYS_gettid, 0, 0, 0, 0), signal_number, 0);
+  // A stop signal returns here once the process is continued.
+  raw_set_mask(saved);
+  if (current.sa_handler != SIG_DFL) {
+    kernel_sigaction(signal_number, &current, nullptr);
+  }
+}
+
+void set_kernel_mask(Worker &worker, SignalSet mask) {
+  worker.signals().kernel_mask = mask;
+  raw_set_mask(mask);
+}
+
+bool interruptible(WaitReason reason) {
+  switch (reason) {
+  case WaitReason::kSleep:
+  case WaitReason::kJoin:
+  case WaitReason::kSemaphore:
+  case WaitReason::kFdRead:
+  case WaitReason::kFdWrite:
+  case WaitReason::kFdReadWrite:
+  case WaitReason::kPoll:
+  case WaitReason::kFutex:
+  case WaitReason::kSignal:
+    return true;
+  default:
+    return false;
+  }
+}
+
+void stop(Worker &worker) {
+  Worker *expected = &worker;
+  g_forward_to.compare_exchange_strong(expected, nullptr);
+}
+
+void run_with_mask(SignalSet mask, void (*function)(void *), void *argument) {
+  SignalSet all = ~SignalSet{0};
+  raw_set_mask(mask);
+  function(argument);
+  raw_set_mask(all);
+}
+
+void after_fork_in_child(Worker &worker, GreenThread *self) {
+  WorkerSignals &state = worker.signals();
+  state.queued.clear();
+  state.process_pending = 0;
+  state.deliverable = 0;
+  for (InboxSlot &slot : state.slots) {
+    slot.ready.store(false, std::memory_order_relaxed);
+  }
+  state.inbox.store(0, std::memory_order_relaxed);
+  self->signals_queued = 0;
+  self->signal_deliverable = false;
+  state.own_mask_threads = self->signal_mask != state.base_mask ? 1 : 0;
+  g_forward_to.store(&worker, std::memory_order_release);
+}
+
+void on_spawn(Worker &worker, GreenThread *thread, const GreenThread *creator) {
+  WorkerSignals &state = worker.signals();
+  thread->signal_mask = creator != nullptr ? creator->signal_mask : state.base_mask;
+  thread->signals_queued = 0;
+  thread->sigwait_set = 0;
+  thread->signal_deliverable = false;
+  thread->signal_handler_ran = false;
+  thread->signal_restarts = true;
+  if (thread->signal_mask != state.base_mask) {
+    ++state.own_mask_threads;
+  }
+}
+
+void on_exit(Worker &worker, GreenThread *thread) {
+  WorkerSignals &state = worker.signals();
+  if (thread->signal_mask != state.base_mask) {
+    --state.own_mask_threads;
+    thread->signal_mask = state.base_mask;
+    if (state.own_mask_threads == 0 && state.kernel_mask != state.base_mask) {
+      set_kernel_mask(worker, state.base_mask);
+    }
+  }
+  if (thread->signals_queued != 0) {
+    // Natively a thread's pending signals end with it.
+    for (size_t index = state.queued.size(); index-- > 0;) {
+      if (state.queued[index].target == thread) {
+        remove_queued(state, index);
+      }
+    }
+    thread->signals_queued = 0;
+  }
+  refresh_deliverable(state, thread);
+  if (state.main_thread == thread) {
+    state.main_thread = nullptr;
+  }
+}
+
+void post(Worker &worker, GreenThread *target, const siginfo_t &info) {
+  WorkerSignals &state = worker.signals();
+  int signal_number = info.si_signo;
+  SignalSet signal = bit(signal_number);
+  if (target == nullptr) {
+    target = choose(worker, signal_number);
+  }
+  struct sigaction action = action_of(signal_number);
+  if (target == nullptr) {
+    if (signal_number < SIGRTMIN && (state.process_pending & signal) != 0) {
+      return; // a standard signal is pending once
+    }
+    state.queued.push_back(Queued{nullptr, info});
+    state.process_pending |= signal;
+    return;
+  }
+  bool blocked = (target->signal_mask & signal) != 0 && (target->sigwait_set & signal) == 0;
+  if (!blocked && action.sa_handler == SIG_IGN) {
+    return; // natively discarded when it is generated
+  }
+  if (!blocked && action.sa_handler == SIG_DFL && (target->sigwait_set & signal) == 0) {
+    act_on_default(signal_number);
+    return;
+  }
+  if (signal_number < SIGRTMIN && (target->signals_queued & signal) != 0) {
+    return;
+  }
+  state.queued.push_back(Queued{target, info});
+  target->signals_queued |= signal;
+  refresh_deliverable(state, target);
+  if (blocked || target->state != ThreadState::kParked) {
+    return;
+  }
+  if ((target->sigwait_set & signal) != 0) {
+    worker.wake(target, -EAGAIN); // sigwait looks again
+  } else if (interruptible(target->wait_reason)) {
+    worker.wake(target, -EINTR);
+  }
+}
+
+void drain_inbox(Worker &worker) {
+  WorkerSignals &state = worker.signals();
+  while (state.inbox.load(std::memory_order_acquire) != 0) {
+    for (InboxSlot &slot : state.slots) {
+      if (!slot.ready.load(std::memory_order_acquire)) {
+        continue;
+      }
+      std::atomic_signal_fence(std::memory_order_acquire);
+      // A trampoline runs to its end before this code goes on, so a
+      // ready slot is written.
+      siginfo_t info = slot.info;
+      bool to_running = slot.to_running;
+      slot.ready.store(false, std::memory_order_release);
+      state.inbox.fetch_sub(1, std::memory_order_acq_rel);
+      post(worker, to_running ? worker.running() : nullptr, info);
+    }
+  }
+}
+
+void deliver(Worker &worker, GreenThread *self) {
+  WorkerSignals &state = worker.signals();
+  if (state.inbox.load(std::memory_order_acquire) != 0) {
+    drain_inbox(worker);
+  }
+  self->signal_handler_ran = false;
+  self->signal_restarts = true;
+  siginfo_t info;
+  while ((self->signals_queued & ~self->signal_mask) != 0) {
+    if (take_entry(state, self, ~self->signal_mask, &info) == 0) {
+      break;
+    }
+    invoke(worker, self, &info);
+  }
+}
+
+void change_mask(Worker &worker, GreenThread *self, SignalSet mask) {
+  WorkerSignals &state = worker.signals();
+  mask &= ~kNeverBlocked;
+  SignalSet unblocked = self->signal_mask & ~mask;
+  set_thread_mask(worker, self, mask);
+  if ((unblocked & state.process_pending) != 0) {
+    // Pending for the process: the first thread to unblock one takes it.
+    for (Queued &entry : state.queued) {
+      if (entry.target == nullptr && (bit(entry.info.si_signo) & unblocked) != 0) {
+        entry.target = self;
+        self->signals_queued |= bit(entry.info.si_signo);
+      }
+    }
+    state.process_pending = queued_bits(state, nullptr);
+    refresh_deliverable(state, self);
+  }
+  deliver(worker, self);
+}
+
+bool handler_ran(const GreenThread *self) { return self->signal_handler_ran; }
+
+bool call_restarts(const GreenThread *self) {
+  return !self->signal_handler_ran || self->signal_restarts;
+}
+
+void before_blocking_poll(Worker &worker) {
+  WorkerSignals &state = worker.signals();
+  SignalSet blocked_by_all = state.base_mask;
+  if (state.own_mask_threads != 0) {
+    blocked_by_all = ~SignalSet{0};
+    worker.for_each_thread([&](GreenThread *thread) {
+      if (alive(thread)) {
+        blocked_by_all &= thread->signal_mask;
+      }
+    });
+    blocked_by_all &= ~kNeverBlocked;
+  }
+  if (state.kernel_mask != blocked_by_all) {
+    set_kernel_mask(worker, blocked_by_all);
+  }
+}
+
+int take_queued(Worker &worker, GreenThread *self, SignalSet wanted, siginfo_t *info) {
+  WorkerSignals &state = worker.signals();
+  if (state.inbox.load(std::memory_order_acquire) != 0) {
+    drain_inbox(worker);
+  }
+  int taken = take_entry(state, self, wanted, info);
+  return taken != 0 ? taken : take_entry(state, nullptr, wanted, info);
+}
+
+SignalSet pending_for(const Worker &worker, const GreenThread *self) {
+  return self->signals_queued | worker.signals().process_pending;
+}
+
+} // namespace sprig::signals
