@@ -133,6 +133,10 @@ struct GreenThread : RunLink, WaitLink {
   bool signal_deliverable = false; // queued & ~mask != 0, counted by the worker
   bool signal_handler_ran = false;
   bool signal_restarts = true; // every handler that ran had SA_RESTART
+  // The thread's alternate signal stack (sigaltstack), size 0 when none.
+  void *alt_stack_base = nullptr;
+  size_t alt_stack_size = 0;
+  int alt_stack_flags = 0; // SS_AUTODISARM as set
 
   char name[16] = {};
 };

@@ -1,6 +1,7 @@
 // introspect.cpp - starting and stopping the observer with a worker, the exit report, the
 // deadlock check before each blocking poll.
 #include "introspect.hpp"
+#include "signals.hpp"
 
 #include "reactor.hpp"
 #include "sys.hpp"
@@ -96,7 +97,8 @@ void before_poll(Reactor &reactor, bool may_block) {
   // Nothing runnable, no deadline, nothing the loop could report: no green
   // thread of this worker will ever run again.
   if (may_block && worker->alive() > 0 && worker->earliest_deadline() == kNoDeadline &&
-      g_config.on_deadlock != DeadlockAction::kOff && reactor.only_own_work_left()) [[unlikely]] {
+      g_config.on_deadlock != DeadlockAction::kOff && reactor.only_own_work_left() &&
+      !signals::may_wake_a_thread(*worker)) [[unlikely]] {
     uint64_t switches = worker->stats().switches;
     if (switches != g_deadlock_reported_at) {
       g_deadlock_reported_at = switches;

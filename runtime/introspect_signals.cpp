@@ -294,7 +294,7 @@ void start_overflow_report(Worker &worker) {
   action.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&action.sa_mask);
   signals::kernel_sigaction(SIGSEGV, &action, nullptr);
-  signals::note_own_handler(SIGSEGV, reinterpret_cast<void *>(on_segv));
+  signals::note_own_action(SIGSEGV, action);
   g_overflow.handler_installed = true;
 }
 

@@ -19,11 +19,21 @@ bool g_take_over = false;
 std::atomic<bool> g_active{false};
 
 namespace {
+// <linux/signal.h>'s SS_AUTODISARM, and the kernel's MINSIGSTKSZ (glibc's
+// is sysconf's, which may be larger: the kernel judges).
+constexpr int kAutoDisarm = static_cast<int>(1U << 31);
+constexpr size_t kKernelMinimumStack = 2048;
+} // namespace
+
+namespace {
 
 using KernelSigaction = int (*)(int, const struct sigaction *, struct sigaction *);
 
 struct sigaction g_actions[kMaxSignal + 1];
-void *g_own_handler[kMaxSignal + 1] = {};
+// sprig's own kernel action for a fault signal (the stack-overflow report),
+// which stands for the program's default.
+struct sigaction g_own_actions[kMaxSignal + 1];
+bool g_has_own_action[kMaxSignal + 1] = {};
 SignalSet g_reserved = 0; // sprig's own (the dump signal): the program's handler is only recorded
 KernelSigaction g_kernel_sigaction = nullptr;
 // The worker that signals reaching another OS thread (libuv's pool) go to.
@@ -92,6 +102,11 @@ bool is_handler(const struct sigaction &action) {
   return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN;
 }
 
+bool on_alternate_stack(const GreenThread *thread, uintptr_t sp) {
+  auto base = reinterpret_cast<uintptr_t>(thread->alt_stack_base);
+  return thread->alt_stack_size != 0 && sp > base && sp - base <= thread->alt_stack_size;
+}
+
 struct HandlerCall {
   const struct sigaction *action;
   int signal_number;
@@ -121,17 +136,18 @@ void run_handler_call_on(HandlerCall *call, uintptr_t top) {
                  "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 }
 
-// A handler with SA_ONSTACK runs on the alternate signal stack, when one is
-// set (sigaltstack: the worker's OS thread's) and the thread is not on it
-// already; as natively, the kernel then reports SS_ONSTACK to the handler.
-void call_handler(const struct sigaction &action, int signal_number, siginfo_t *info,
-                  void *context) {
+// A handler with SA_ONSTACK runs on the thread's alternate signal stack,
+// when it set one and is not on it already (sigaltstack then reports
+// SS_ONSTACK to the handler, as natively). `thread` is null on an OS thread
+// that is not a worker: the kernel's choice of stack stands there.
+void call_handler(const GreenThread *thread, const struct sigaction &action, int signal_number,
+                  siginfo_t *info, void *context) {
   HandlerCall call{&action, signal_number, info, context};
-  if ((action.sa_flags & SA_ONSTACK) != 0) {
-    stack_t alternate{};
-    raw_syscall(SYS_sigaltstack, 0, reinterpret_cast<long>(&alternate), 0, 0);
-    if ((alternate.ss_flags & (SS_DISABLE | SS_ONSTACK)) == 0 && alternate.ss_size > 0) {
-      uintptr_t top = (reinterpret_cast<uintptr_t>(alternate.ss_sp) + alternate.ss_size) &
+  if ((action.sa_flags & SA_ONSTACK) != 0 && thread != nullptr && thread->alt_stack_size != 0) {
+    char here = 0;
+    if (!on_alternate_stack(thread, reinterpret_cast<uintptr_t>(&here))) {
+      uintptr_t top = (reinterpret_cast<uintptr_t>(thread->alt_stack_base) +
+                       thread->alt_stack_size) &
                       ~uintptr_t{15};
       run_handler_call_on(&call, top);
       return;
@@ -195,7 +211,7 @@ GreenThread *choose(Worker &worker, int signal_number) {
     if (!accepts(thread, signal)) {
       return;
     }
-    bool wakes = thread->state != ThreadState::kParked || interruptible(thread->wait_reason) ||
+    bool wakes = thread->state != ThreadState::kParked || handler_wakes(thread->wait_reason) ||
                  (thread->sigwait_set & signal) != 0;
     if (fallback == nullptr || wakes) {
       fallback = thread;
@@ -232,6 +248,35 @@ bool push_inbox(WorkerSignals &state, const siginfo_t *info, bool to_running) {
   return false;
 }
 
+// Runs the handler on the running thread in the kernel's signal frame; the
+// kernel has applied the handler's mask (the trampoline is installed with
+// the program's sa_mask and SA_NODEFER), and sprig's record follows it.
+void deliver_in_frame(Worker &worker, GreenThread *running, const struct sigaction &action,
+                      int signal_number, siginfo_t *info, ucontext_t *interrupted) {
+  if (!is_handler(action)) {
+    return; // changed meanwhile: the kernel has the new action for the next one
+  }
+  WorkerSignals &state = worker.signals();
+  SignalSet before = running->signal_mask;
+  SignalSet during = (before | set_of(&action.sa_mask) |
+                      ((action.sa_flags & SA_NODEFER) != 0 ? 0 : bit(signal_number))) &
+                     ~kNeverBlocked;
+  if ((action.sa_flags & SA_RESETHAND) != 0) {
+    struct sigaction reset {};
+    reset.sa_handler = SIG_DFL;
+    g_actions[signal_number] = reset;
+    g_kernel_sigaction(signal_number,
+                       g_has_own_action[signal_number] ? &g_own_actions[signal_number] : &reset,
+                       nullptr);
+  }
+  state.kernel_mask = during; // what the kernel set for the handler
+  set_thread_mask(worker, running, during);
+  call_handler(running, action, signal_number, info, interrupted);
+  SignalSet after = set_of(&interrupted->uc_sigmask) & ~kNeverBlocked;
+  state.kernel_mask = after; // sigreturn sets it
+  set_thread_mask(worker, running, after);
+}
+
 // The trampoline: the handler the kernel has for every signal the program handles.
 void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
   int saved_errno = errno;
@@ -245,7 +290,7 @@ void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
       push_inbox(forward->signals(), info, false);
       forward->reactor().wake_from_signal_handler();
     } else if (is_handler(action)) {
-      call_handler(action, signal_number, info, context);
+      call_handler(nullptr, action, signal_number, info, context);
     }
     errno = saved_errno;
     return;
@@ -253,8 +298,18 @@ void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
   WorkerSignals &state = worker->signals();
   GreenThread *running = worker->running();
   auto *interrupted = static_cast<ucontext_t *>(context);
-  bool to_running = directed_at_running(signal_number, info);
   SignalSet signal = bit(signal_number);
+  if ((signal & kFaultSignals) != 0 && info->si_code > 0) {
+    // A fault of the code that runs: its handler runs now, wherever it is.
+    if (running != nullptr) {
+      deliver_in_frame(*worker, running, action, signal_number, info, interrupted);
+    } else if (is_handler(action)) {
+      call_handler(nullptr, action, signal_number, info, context);
+    }
+    errno = saved_errno;
+    return;
+  }
+  bool to_running = directed_at_running(signal_number, info);
   bool main_first = state.main_thread != nullptr && state.main_thread != running &&
                     accepts(state.main_thread, signal);
   if (running != nullptr && !state.in_runtime &&
@@ -262,22 +317,7 @@ void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
       (running->signal_mask & signal) == 0 && running->sigwait_set == 0 &&
       (to_running || !main_first) && is_handler(action)) {
     // The running thread takes it here, in the kernel's frame, as natively.
-    SignalSet before = running->signal_mask;
-    SignalSet during = (before | set_of(&action.sa_mask) |
-                        ((action.sa_flags & SA_NODEFER) != 0 ? 0 : signal)) &
-                       ~kNeverBlocked;
-    if ((action.sa_flags & SA_RESETHAND) != 0) {
-      struct sigaction reset {};
-      reset.sa_handler = SIG_DFL;
-      g_actions[signal_number] = reset;
-      g_kernel_sigaction(signal_number, &reset, nullptr);
-    }
-    state.kernel_mask = during; // what the kernel set for the handler
-    set_thread_mask(*worker, running, during);
-    call_handler(action, signal_number, info, context);
-    SignalSet after = set_of(&interrupted->uc_sigmask) & ~kNeverBlocked;
-    state.kernel_mask = after; // sigreturn sets it
-    set_thread_mask(*worker, running, after);
+    deliver_in_frame(*worker, running, action, signal_number, info, interrupted);
     errno = saved_errno;
     return;
   }
@@ -292,6 +332,11 @@ void install_trampoline(int signal_number, const struct sigaction &program) {
   kernel.sa_mask = program.sa_mask;
   kernel.sa_flags = SA_SIGINFO | (program.sa_flags & (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP |
                                                       SA_NOCLDWAIT));
+  if ((bit(signal_number) & kFaultSignals) != 0) {
+    // A fault may be a stack overflow: the trampoline needs the worker's
+    // alternate stack (sprig's), and moves to the thread's own from there.
+    kernel.sa_flags |= SA_ONSTACK;
+  }
   g_kernel_sigaction(signal_number, &kernel, nullptr);
 }
 
@@ -370,7 +415,7 @@ void invoke(Worker &worker, GreenThread *self, siginfo_t *info) {
   }
   bool was_in_runtime = state.in_runtime;
   state.in_runtime = false;
-  call_handler(action, signal_number, info, &context);
+  call_handler(self, action, signal_number, info, &context);
   state.in_runtime = was_in_runtime;
   set_thread_mask(worker, self, set_of(&context.uc_sigmask) & ~kNeverBlocked);
   errno = saved_errno;
@@ -419,7 +464,10 @@ PoolStartGuard::~PoolStartGuard() {
 
 void reserve(int signal_number) { g_reserved |= bit(signal_number); }
 
-void note_own_handler(int signal_number, void *handler) { g_own_handler[signal_number] = handler; }
+void note_own_action(int signal_number, const struct sigaction &action) {
+  g_own_actions[signal_number] = action;
+  g_has_own_action[signal_number] = true;
+}
 
 void start(Worker &worker) {
   WorkerSignals &state = worker.signals();
@@ -427,6 +475,7 @@ void start(Worker &worker) {
   raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, reinterpret_cast<long>(&mask), sizeof mask);
   state.base_mask = mask;
   state.kernel_mask = mask;
+  raw_syscall(SYS_sigaltstack, 0, reinterpret_cast<long>(&state.initial_alt_stack), 0, 0);
   kernel_sigaction(SIGINT, nullptr, nullptr); // resolves the pointer
   g_forward_to.store(&worker, std::memory_order_release);
   g_own_code[0] = code_range_of(reinterpret_cast<const void *>(&on_kernel_signal));
@@ -435,7 +484,7 @@ void start(Worker &worker) {
     return; // no preload, or a later worker: the table is the process's
   }
   for (int number = 1; number <= kMaxSignal; ++number) {
-    if ((bit(number) & (kNeverBlocked | kFaultSignals)) != 0) {
+    if ((bit(number) & kNeverBlocked) != 0) {
       continue;
     }
     struct sigaction current {};
@@ -443,7 +492,8 @@ void start(Worker &worker) {
       continue;
     }
     g_actions[number] = current;
-    if (is_handler(current)) {
+    // A fault handler set before main (a sanitizer's) stays the kernel's.
+    if (is_handler(current) && (bit(number) & kFaultSignals) == 0) {
       install_trampoline(number, current); // set before main, by a constructor
     }
   }
@@ -452,20 +502,8 @@ void start(Worker &worker) {
 
 int set_action(int signal_number, const struct sigaction *action, struct sigaction *previous) {
   if (signal_number < 1 || signal_number > kMaxSignal ||
-      (bit(signal_number) & (kNeverBlocked | kFaultSignals)) != 0 || !g_active.load()) {
-    if (kernel_sigaction(signal_number, action, previous) != 0) {
-      return -errno;
-    }
-    if (previous != nullptr && signal_number >= 1 && signal_number <= kMaxSignal &&
-        g_own_handler[signal_number] != nullptr &&
-        reinterpret_cast<void *>(previous->sa_sigaction) == g_own_handler[signal_number]) {
-      *previous = {};
-      previous->sa_handler = SIG_DFL; // sprig's overflow report stands for the default
-    }
-    if (action != nullptr && signal_number >= 1 && signal_number <= kMaxSignal) {
-      g_own_handler[signal_number] = nullptr; // the program's own from now on
-    }
-    return 0;
+      (bit(signal_number) & kNeverBlocked) != 0 || !g_active.load()) {
+    return kernel_sigaction(signal_number, action, previous) == 0 ? 0 : -errno;
   }
   struct sigaction wanted {};
   if (action != nullptr) {
@@ -480,6 +518,8 @@ int set_action(int signal_number, const struct sigaction *action, struct sigacti
   if (action != nullptr && (g_reserved & bit(signal_number)) == 0) {
     if (is_handler(wanted)) {
       install_trampoline(signal_number, wanted);
+    } else if (wanted.sa_handler == SIG_DFL && g_has_own_action[signal_number]) {
+      g_kernel_sigaction(signal_number, &g_own_actions[signal_number], nullptr);
     } else if (g_kernel_sigaction(signal_number, &wanted, nullptr) != 0) {
       rc = -errno;
     }
@@ -495,7 +535,7 @@ int set_action(int signal_number, const struct sigaction *action, struct sigacti
 }
 
 struct sigaction action_of(int signal_number) {
-  if ((bit(signal_number) & kFaultSignals) != 0 || !g_active.load(std::memory_order_relaxed)) {
+  if (!g_active.load(std::memory_order_relaxed)) {
     struct sigaction current {};
     kernel_sigaction(signal_number, nullptr, &current);
     return current;
@@ -532,6 +572,20 @@ void act_on_default(int signal_number) {
 void set_kernel_mask(Worker &worker, SignalSet mask) {
   worker.signals().kernel_mask = mask;
   raw_set_mask(mask);
+}
+
+bool handler_wakes(WaitReason reason) {
+  switch (reason) {
+  case WaitReason::kMutex:
+  case WaitReason::kCond:
+  case WaitReason::kRwlockRead:
+  case WaitReason::kRwlockWrite:
+  case WaitReason::kBarrier:
+  case WaitReason::kOnce:
+    return true;
+  default:
+    return interruptible(reason);
+  }
 }
 
 bool interruptible(WaitReason reason) {
@@ -586,6 +640,12 @@ void on_spawn(Worker &worker, GreenThread *thread, const GreenThread *creator) {
   thread->signal_deliverable = false;
   thread->signal_handler_ran = false;
   thread->signal_restarts = true;
+  // A new thread has no alternate stack; main keeps the OS thread's.
+  const stack_t &initial = state.initial_alt_stack;
+  bool inherits = creator == nullptr && (initial.ss_flags & SS_DISABLE) == 0;
+  thread->alt_stack_base = inherits ? initial.ss_sp : nullptr;
+  thread->alt_stack_size = inherits ? initial.ss_size : 0;
+  thread->alt_stack_flags = inherits ? (initial.ss_flags & kAutoDisarm) : 0;
   if (thread->signal_mask != state.base_mask) {
     ++state.own_mask_threads;
   }
@@ -650,7 +710,7 @@ void post(Worker &worker, GreenThread *target, const siginfo_t &info) {
   }
   if ((target->sigwait_set & signal) != 0) {
     worker.wake(target, -EAGAIN); // sigwait looks again
-  } else if (interruptible(target->wait_reason)) {
+  } else if (handler_wakes(target->wait_reason)) {
     worker.wake(target, -EINTR);
   }
 }
@@ -709,10 +769,60 @@ void change_mask(Worker &worker, GreenThread *self, SignalSet mask) {
   deliver(worker, self);
 }
 
+int alternate_stack(GreenThread *self, const stack_t *wanted, stack_t *current) {
+  char here = 0;
+  bool on = on_alternate_stack(self, reinterpret_cast<uintptr_t>(&here));
+  current->ss_sp = self->alt_stack_base;
+  current->ss_size = self->alt_stack_size;
+  current->ss_flags = (self->alt_stack_size == 0 ? SS_DISABLE : on ? SS_ONSTACK : 0) |
+                      self->alt_stack_flags;
+  if (wanted == nullptr) {
+    return 0;
+  }
+  if (on) {
+    return -EPERM;
+  }
+  int mode = wanted->ss_flags & ~kAutoDisarm;
+  if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0) {
+    return -EINVAL;
+  }
+  if (mode == SS_DISABLE) {
+    self->alt_stack_base = nullptr;
+    self->alt_stack_size = 0;
+    self->alt_stack_flags = 0;
+    return 0;
+  }
+  if (wanted->ss_size < kKernelMinimumStack) {
+    return -ENOMEM;
+  }
+  self->alt_stack_base = wanted->ss_sp;
+  self->alt_stack_size = wanted->ss_size;
+  self->alt_stack_flags = wanted->ss_flags & kAutoDisarm;
+  return 0;
+}
+
 bool handler_ran(const GreenThread *self) { return self->signal_handler_ran; }
 
 bool call_restarts(const GreenThread *self) {
   return !self->signal_handler_ran || self->signal_restarts;
+}
+
+bool may_wake_a_thread(const Worker &worker) {
+  SignalSet handled = 0;
+  for (int number = 1; number <= kMaxSignal; ++number) {
+    if (is_handler(g_actions[number])) {
+      handled |= bit(number);
+    }
+  }
+  bool wakes = false;
+  worker.for_each_thread([&](GreenThread *thread) {
+    if (thread->state == ThreadState::kParked &&
+        (thread->wait_reason == WaitReason::kSignal || thread->sigwait_set != 0 ||
+         (interruptible(thread->wait_reason) && (handled & ~thread->signal_mask) != 0))) {
+      wakes = true;
+    }
+  });
+  return wakes;
 }
 
 void before_blocking_poll(Worker &worker) {

@@ -20,11 +20,13 @@
 //       leader first; CPython relies on that), else to another thread that
 //       does not block it, else it stays pending for the process.
 //   A signal queued for a parked thread that does not block it wakes the
-//   thread with -EINTR when its wait may be interrupted (sleeps, fd waits,
-//   poll, semaphores, join, futex, signal waits); the handler runs on that
-//   thread when it resumes, before the call returns, and the call then
-//   fails with EINTR or restarts (SA_RESTART, signal(7)'s rules), as the
-//   interrupted system call would. pthread_kill between green threads never
+//   thread with -EINTR; the handler runs on that thread when it resumes,
+//   before the call returns. Then the call fails with EINTR or restarts
+//   (SA_RESTART, signal(7)'s rules), as the interrupted system call would
+//   (sleeps, fd waits, poll, semaphores, futex, signal waits), or waits on
+//   (locks, barriers, once, join; a condition wait returns as a spurious
+//   wake-up). Offload and DNS waits, finished by another OS thread, are
+//   not woken: their handlers run when they end. pthread_kill between green threads never
 //   reaches the kernel: it queues.
 //
 // Invariants
@@ -42,9 +44,12 @@
 //   - A program handler never runs while sprig's own state is mid-change:
 //     not in the scheduler context, not while the running thread is inside
 //     an interposed call (in_runtime) or in sprig's or libuv's code.
-//   - Signals the kernel raises for a fault (SIGSEGV, SIGBUS, SIGFPE,
-//     SIGILL, SIGTRAP, SIGSYS) stay the kernel's: their handlers are
-//     installed as the program asks and run on the faulting thread.
+//   - A signal the kernel raises for a fault (SIGSEGV, SIGBUS, SIGFPE,
+//     SIGILL, SIGTRAP, SIGSYS with si_code > 0) runs its handler at once, on
+//     the thread that faulted (in sprig's code too: a fault is a fault). The
+//     trampoline is installed on the worker's alternate stack for these, so
+//     a stack overflow can be reported; the handler then moves to the
+//     thread's own alternate stack if it asked for SA_ONSTACK.
 //
 // Rejected alternatives
 //   - Keeping masks only in sprig (the kernel mask of the worker empty):
@@ -109,6 +114,7 @@ struct WorkerSignals {
   SignalSet base_mask = 0;           // the mask every thread has until one changes its own
   SignalSet process_pending = 0;     // queued for the process: every thread blocks them
   GreenThread *main_thread = nullptr;
+  stack_t initial_alt_stack{}; // the OS thread's before main: main's
   Vector<Queued> queued;
   static constexpr uint32_t kInboxSlots = 64;
   std::atomic<uint64_t> inbox_reserved{0};
@@ -139,9 +145,10 @@ int kernel_sigaction(int signal_number, const struct sigaction *action,
 // A signal sprig keeps for itself (SPRIG_DUMP_SIGNAL): a handler the program
 // sets is recorded and reported, never installed.
 void reserve(int signal_number);
-// A handler sprig installed in the kernel for a fault signal: sigaction
-// reports it as the default action the program had.
-void note_own_handler(int signal_number, void *handler);
+// sprig's own kernel action for a fault signal (the stack-overflow report):
+// sigaction reports it as the default action the program had, and it comes
+// back when the program sets SIG_DFL.
+void note_own_action(int signal_number, const struct sigaction &action);
 
 // Called by the worker as it starts: takes over the handlers the program set
 // before (constructors), learns the base mask, blocks every signal in the
@@ -195,18 +202,33 @@ void deliver(Worker &worker, GreenThread *self);
 // Routes what the trampoline left (scheduler context or a green thread).
 void drain_inbox(Worker &worker);
 
+// sigaltstack for the running thread: its own alternate stack, kept here
+// (the kernel's is the worker's, which sprig's stack-overflow report uses).
+// Fills *current (the state before the change); 0 or -EPERM, -EINVAL, -ENOMEM.
+int alternate_stack(GreenThread *self, const stack_t *wanted, stack_t *current);
+
 // After a wait returned -EINTR: whether a handler ran during it, and
 // whether the call restarts (no handler ran, or every one had SA_RESTART).
 bool handler_ran(const GreenThread *self);
 bool call_restarts(const GreenThread *self);
+
+// For the deadlock check: true when a signal could still wake a parked
+// thread (one waits for a signal, or waits interruptibly with a handler set
+// for a signal it takes).
+bool may_wake_a_thread(const Worker &worker);
 
 // The kernel mask for the scheduler's blocking poll: what every thread blocks.
 void before_blocking_poll(Worker &worker);
 // Sets the kernel mask (raw system call, no interposer).
 void set_kernel_mask(Worker &worker, SignalSet mask);
 
-// Whether a wait of this kind ends early for a handled signal.
+// Whether a wait of this kind may end with EINTR for a handled signal.
 bool interruptible(WaitReason reason);
+// Whether a handled signal wakes a thread in a wait of this kind to run the
+// handler: the interruptible waits, and the lock, condition, barrier and
+// once waits, which then wait again (or, for a condition, return as a
+// spurious wake-up), as natively no EINTR comes from them.
+bool handler_wakes(WaitReason reason);
 
 // Takes a signal in `wanted` queued for self or the process: its number
 // (info filled), or 0.

@@ -145,6 +145,7 @@ private:
   unsigned count_;
   unsigned arrived_ = 0;
   WaitQueue waiters_;
+  unsigned rounds_ = 0; // completed rounds: a waiter a signal took out knows if its round ended
 };
 
 // The state word of a once control: 0 not run, 1 running, 2 done. The waiters

@@ -18,7 +18,10 @@ int CondVar::wait(Mutex &mutex, Deadline deadline) {
   int rc = waiters_.park(WaitReason::kCond, this, deadline);
   mutex.lock(kNoDeadline); // as pthread_cond_timedwait: reacquired even on timeout
   mutex.recursion_ = depth;
-  return rc;
+  // A signal handler ran: a spurious wake-up, which callers look past (the
+  // thread left the queue for the handler, and a signal meanwhile went to
+  // another waiter, so it must not wait on as if nothing happened).
+  return rc == -EINTR ? 0 : rc;
 }
 
 } // namespace sprig

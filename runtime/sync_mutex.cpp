@@ -32,9 +32,18 @@ int Mutex::lock(Deadline deadline) {
   }
   // Held by another thread, or a normal mutex relocked by its owner, which
   // deadlocks natively too (and here ends only at the deadline).
-  rc = waiters_.park(WaitReason::kMutex, this, deadline);
-  // 0: unlock() handed the mutex to this thread.
-  return rc;
+  for (;;) {
+    rc = waiters_.park(WaitReason::kMutex, this, deadline);
+    // 0: unlock() handed the mutex to this thread. -EINTR: a signal handler
+    // ran (never an error here): try again, and wait again if still held.
+    if (rc != -EINTR) {
+      return rc;
+    }
+    rc = try_lock();
+    if (rc != -EBUSY) {
+      return rc;
+    }
+  }
 }
 
 int Mutex::unlock() {

@@ -30,7 +30,9 @@ int once_run(int *state, void **waiters, void (*init)(void)) {
     if (record->runner == self) {
       return -EDEADLK;
     }
-    record->latecomers.park(WaitReason::kOnce, state, kNoDeadline);
+    do { // a signal handler may wake it early: wait until the initializer ended
+      record->latecomers.park(WaitReason::kOnce, state, kNoDeadline);
+    } while (*state == kRunning);
     return 0;
   }
   void *memory = malloc(sizeof(OnceRecord));

@@ -51,13 +51,22 @@ int RwLock::read_lock(Deadline deadline) {
   if (writer_ == self) {
     return -EDEADLK;
   }
-  self->wait_data = nullptr;
-  ++readers_waiting_;
-  int rc = waiters_.park(WaitReason::kRwlockRead, this, deadline);
-  if (rc != 0) {
+  for (;;) {
+    self->wait_data = nullptr;
+    ++readers_waiting_;
+    int rc = waiters_.park(WaitReason::kRwlockRead, this, deadline);
+    if (rc == 0) {
+      return 0;
+    }
     --readers_waiting_; // not granted: the counter is still ours to fix
+    if (rc != -EINTR) {
+      return rc;
+    }
+    if (reader_may_enter()) { // a signal handler ran: never an error here
+      admit_reader(self);
+      return 0;
+    }
   }
-  return rc;
 }
 
 int RwLock::write_lock(Deadline deadline) {
@@ -69,14 +78,23 @@ int RwLock::write_lock(Deadline deadline) {
   if (writer_ == self) {
     return -EDEADLK;
   }
-  self->wait_data = kWantsWrite;
-  ++writers_waiting_;
-  int rc = waiters_.park(WaitReason::kRwlockWrite, this, deadline);
-  if (rc != 0) {
+  for (;;) {
+    self->wait_data = kWantsWrite;
+    ++writers_waiting_;
+    int rc = waiters_.park(WaitReason::kRwlockWrite, this, deadline);
+    if (rc == 0) {
+      return 0;
+    }
     --writers_waiting_;
-    grant_waiters(); // readers this writer held back may go now
+    if (rc != -EINTR) {
+      grant_waiters(); // readers this writer held back may go now
+      return rc;
+    }
+    if (writer_may_enter()) { // a signal handler ran: never an error here
+      writer_ = self;
+      return 0;
+    }
   }
-  return rc;
 }
 
 int RwLock::try_read_lock() {

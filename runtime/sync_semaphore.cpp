@@ -38,14 +38,24 @@ int Semaphore::post() {
 int Barrier::wait(Deadline deadline) {
   if (++arrived_ == count_) {
     arrived_ = 0;
+    ++rounds_;
     waiters_.wake_all(0);
     return 1;
   }
-  int rc = waiters_.park(WaitReason::kBarrier, this, deadline);
-  if (rc != 0) {
-    --arrived_; // this thread leaves the round it did not complete
+  unsigned round = rounds_;
+  for (;;) {
+    int rc = waiters_.park(WaitReason::kBarrier, this, deadline);
+    if (rc == -EINTR) { // a signal handler ran: the thread stays in its round
+      if (rounds_ != round) {
+        return 0;
+      }
+      continue;
+    }
+    if (rc != 0) {
+      --arrived_; // this thread leaves the round it did not complete
+    }
+    return rc;
   }
-  return rc;
 }
 
 } // namespace sprig

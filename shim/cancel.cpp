@@ -165,12 +165,6 @@ int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   }
   Worker *worker = Worker::current();
   GreenThread *self = worker->running();
-  if (target == self && (signals::bit(signal_number) & signals::kFaultSignals) != 0) {
-    // The kernel runs the program's own handler for these, on this thread.
-    return info.si_code == SI_QUEUE
-               ? real::pthread_sigqueue(real::pthread_self(), signal_number, info.si_value)
-               : real::pthread_kill(real::pthread_self(), signal_number);
-  }
   info.si_signo = signal_number;
   info.si_pid = getpid();
   info.si_uid = getuid();

@@ -6,9 +6,12 @@
 #include "vector.hpp"
 #include "worker.hpp"
 
+#include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 namespace sprig::shim {
 
@@ -24,6 +27,26 @@ int64_t timeout_of(int fd, int option) {
     return 0;
   }
   return value.tv_sec * kNanosPerSecond + value.tv_usec * 1000;
+}
+
+// A signalfd, eventfd or timerfd (anonymous inodes, no file type): a read
+// waits for an event and polls readable when one is there, so sprig waits
+// for readiness, then reads, as for a pipe. (Other anonymous inodes, epoll
+// and inotify instances among them, keep the real call.)
+bool waits_for_events(int fd, const struct stat &status) {
+  if ((status.st_mode & S_IFMT) != 0) {
+    return false;
+  }
+  char path[40];
+  char target[40];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  long length = sys::call(SYS_readlink, path, target, sizeof target - 1);
+  if (length <= 0) {
+    return false;
+  }
+  target[length] = '\0';
+  return strcmp(target, "anon_inode:[signalfd]") == 0 || strcmp(target, "anon_inode:[eventfd]") == 0 ||
+         strcmp(target, "anon_inode:[timerfd]") == 0;
 }
 
 void classify(int fd, FdInfo &info) {
@@ -51,7 +74,7 @@ void classify(int fd, FdInfo &info) {
         sys::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX;
     info.receive_timeout_ns = timeout_of(fd, SO_RCVTIMEO);
     info.send_timeout_ns = timeout_of(fd, SO_SNDTIMEO);
-  } else if (S_ISFIFO(status.st_mode) || S_ISCHR(status.st_mode)) {
+  } else if (S_ISFIFO(status.st_mode) || S_ISCHR(status.st_mode) || waits_for_events(fd, status)) {
     info.mode = FdMode::kForeignStream;
   } else {
     info.mode = FdMode::kPassThrough;

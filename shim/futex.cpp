@@ -107,8 +107,11 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
     if (rc == 0) {
       return 0; // woken by a FUTEX_WAKE
     }
-    if (rc == -EINTR && signals::handler_ran(self)) {
-      return fail(EINTR); // callers look at the word again, as after any wake-up
+    if (rc == -EINTR && signals::handler_ran(self) &&
+        (deadline != kNoDeadline || !signals::call_restarts(self))) {
+      // The kernel restarts an untimed FUTEX_WAIT after a handler with
+      // SA_RESTART; a timed one, or any without it, fails with EINTR.
+      return fail(EINTR);
     }
     if (deadline != kNoDeadline && monotonic_now_ns() >= deadline) {
       return fail(ETIMEDOUT);

@@ -32,11 +32,12 @@ Semaphore &green(sem_t *sem) {
 // abstime is EINVAL even when a unit is there, and a null or unmapped one
 // faults, natively and here alike.
 // A semaphore wait that a handler interrupts fails with EINTR, or restarts
-// with SA_RESTART (signal(7)).
+// with SA_RESTART when it has no timeout (as glibc on Linux: a timed wait
+// fails with EINTR either way).
 int wait_restarting(sem_t *sem, Deadline deadline) {
   for (;;) {
     int rc = green(sem).wait(deadline);
-    if (rc != -EINTR || !waits_again(true)) {
+    if (rc != -EINTR || !waits_again(restartable(deadline))) {
       return rc;
     }
   }

@@ -199,6 +199,22 @@ int sigpending(sigset_t *set) {
   return set_errno_result(copy_to_program(set, &pending, kKernelSetBytes));
 }
 
+// The kernel reads the new stack first (EFAULT), judges it, and writes the
+// old one last (EFAULT, with the change made).
+int sigaltstack(const stack_t *stack, stack_t *old) {
+  stack_t wanted{};
+  if (stack != nullptr && copy_from_program(&wanted, stack, sizeof wanted) != 0) {
+    return set_errno_result(-EFAULT);
+  }
+  stack_t current{};
+  int rc = signals::alternate_stack(Worker::current_thread(), stack != nullptr ? &wanted : nullptr,
+                                    &current);
+  if (rc == 0 && old != nullptr && copy_to_program(old, &current, sizeof current) != 0) {
+    rc = -EFAULT;
+  }
+  return set_errno_result(rc);
+}
+
 int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout) {
   return set_errno_result(sigtimedwait_body(set, info, timeout));
 }

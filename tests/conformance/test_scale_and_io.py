@@ -173,37 +173,6 @@ def test_nonblocking_view_is_per_descriptor(binary_of, preload, results, run, ma
     record["as_documented"] = True
 
 
-def test_signals_do_not_interrupt_green_waits(binary_of, preload, results, run, max_sprig_os_threads):
-    """sprig(7), "Signals do not interrupt green waits": natively a handler without SA_RESTART makes a
-    blocked read() fail with EINTR, poll() fails with EINTR even with SA_RESTART, and nanosleep() with
-    EINTR and the time left. Under sprig the handler runs once each time, but every wait goes on: the
-    read and the poll end with the byte the program's helper sends after 1 s, and the sleep runs out.
-    With SA_RESTART the read is the same both ways."""
-    binary = binary_of("net_signal_eintr.c")
-    native = run(binary)
-    sprig = run(binary, preload=preload)
-    report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
-    record = results["net_signal_eintr.c"] = {"equal": None, "as_documented": False,
-                                              "divergence": "Signals do not interrupt green waits"}
-    assert native.status == 0 and sprig.status == 0, report
-    late = "1 (the helper's byte after 1 s), handler ran 1 time(s)"
-    assert native.stdout.splitlines() == [
-        "read, no SA_RESTART: -1 EINTR, handler ran 1 time(s)",
-        f"read, SA_RESTART: {late}",
-        "poll, SA_RESTART: -1 EINTR, handler ran 1 time(s)",
-        "nanosleep 500 ms: -1 EINTR, time left more than 0.3 s: yes, handler ran 1 time(s)",
-    ], report
-    assert sprig.stdout.splitlines() == [
-        f"read, no SA_RESTART: {late}",
-        f"read, SA_RESTART: {late}",
-        f"poll, SA_RESTART: {late}",
-        "nanosleep 500 ms: 0 , time left more than 0.3 s: no, handler ran 1 time(s)",
-    ], report
-    assert native.max_os_threads > 1, report
-    assert sprig.max_os_threads <= max_sprig_os_threads, report
-    record["as_documented"] = True
-
-
 def test_fortify_program_calls_the_chk_variants(binary_of):
     """io_fortify.c (compared with native by test_program) really calls the fortified functions."""
     binary = binary_of("io_fortify.c")

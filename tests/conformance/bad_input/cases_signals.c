@@ -288,3 +288,58 @@ BAD_CASE(pthread_sigqueue, value_arrives) {
 BAD_CASE(pthread_sigqueue, finished_thread) {
   return ERROR_RESULT(pthread_sigqueue(finished_thread(NULL), SIGUSR1, kValue));
 }
+
+/* ---- sigaltstack ---- */
+
+static char g_alternate[65536];
+static stack_t *alternate(int flags, size_t size) {
+  static stack_t stack;
+  stack.ss_sp = g_alternate;
+  stack.ss_size = size;
+  stack.ss_flags = flags;
+  return &stack;
+}
+BAD_CASE(sigaltstack, unmapped_stack) { return SYSCALL_RESULT(sigaltstack(unmapped_page(), NULL)); }
+BAD_CASE(sigaltstack, unmapped_old) {
+  return SYSCALL_RESULT(sigaltstack(alternate(0, sizeof g_alternate), unmapped_page()));
+}
+BAD_CASE(sigaltstack, readonly_old) { return SYSCALL_RESULT(sigaltstack(NULL, readonly_page())); }
+BAD_CASE(sigaltstack, bad_flags) {
+  return SYSCALL_RESULT(sigaltstack(alternate(OPAQUE(0x77), sizeof g_alternate), NULL));
+}
+BAD_CASE(sigaltstack, too_small) { return SYSCALL_RESULT(sigaltstack(alternate(0, OPAQUE(100)), NULL)); }
+BAD_CASE(sigaltstack, disable_small) {
+  return SYSCALL_RESULT(sigaltstack(alternate(SS_DISABLE, OPAQUE(100)), NULL));
+}
+BAD_CASE(sigaltstack, initial_state) {
+  stack_t old;
+  int rc = sigaltstack(NULL, &old);
+  return bad_result(OUTCOME_SYSCALL, rc * 100 + (old.ss_flags == SS_DISABLE) * 10 + (old.ss_size == 0));
+}
+BAD_CASE(sigaltstack, set_then_query) {
+  sigaltstack(alternate(0, sizeof g_alternate), NULL);
+  stack_t old;
+  sigaltstack(NULL, &old);
+  return bad_result(OUTCOME_SYSCALL,
+                    (old.ss_sp == g_alternate) * 100 + (old.ss_size == sizeof g_alternate) * 10 + old.ss_flags);
+}
+static volatile long g_on_stack_result = -99;
+static void change_stack_inside(int signal_number) {
+  (void)signal_number;
+  stack_t old;
+  sigaltstack(NULL, &old);
+  errno = 0;
+  int rc = sigaltstack(alternate(SS_DISABLE, 0), NULL);
+  g_on_stack_result = (old.ss_flags == SS_ONSTACK) * 1000 + (rc == -1 ? errno : 0);
+}
+/* On the alternate stack, a handler sees SS_ONSTACK and cannot change it (EPERM). */
+BAD_CASE(sigaltstack, change_while_on_it) {
+  sigaltstack(alternate(0, sizeof g_alternate), NULL);
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = change_stack_inside;
+  action.sa_flags = SA_ONSTACK;
+  sigaction(SIGUSR1, &action, NULL);
+  raise(SIGUSR1);
+  return bad_result(OUTCOME_SYSCALL, g_on_stack_result);
+}

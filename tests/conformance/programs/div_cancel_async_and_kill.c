@@ -1,4 +1,4 @@
-/* div_cancel_async_and_kill.c - two divergences sprig(7) lists: an asynchronous cancel does not stop a thread that is computing, it acts at the thread's next cancellation point; pthread_kill on another thread runs the handler on the thread that sent it. */
+/* div_cancel_async_and_kill.c - a divergence sprig(7) lists: an asynchronous cancel does not stop a thread that is computing, it acts at the thread's next cancellation point; and, as natively, pthread_kill on another thread runs the handler on that thread. */
 /* sprig: own-test */
 #define _GNU_SOURCE
 #include <pthread.h>

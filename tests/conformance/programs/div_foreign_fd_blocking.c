@@ -1,7 +1,9 @@
 /* div_foreign_fd_blocking.c - waits on descriptors the program made itself before main or with calls other than socket(): a blocking connect() to a full AF_UNIX backlog, two threads reading one pipe, two threads accepting on one blocking listener, a timerfd read and an eventfd read; a witness thread ticks every 5 ms: does it ever pause for 250 ms? */
 /* sprig: own-test */
 /* A divergence sprig(7) lists ("Blocking calls on descriptors sprig did not
- * create"): under sprig each of these blocks the worker for about 400 ms.
+ * create"): under sprig each of these but the pipe read blocks the worker
+ * for about 400 ms (a reader that finds the pipe emptied by the other one
+ * waits again for readiness).
  * test_divergences.py checks both results. The other end of every wait is a
  * child process, so that the process does not hang under sprig. */
 #define _GNU_SOURCE

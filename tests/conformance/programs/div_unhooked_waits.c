@@ -1,7 +1,8 @@
 /* div_unhooked_waits.c - sigwait(), sigwaitinfo(), sigsuspend() and pause() for a signal another process sends 200 ms after the call began to wait, msgrcv() and mq_receive() for its message, and epoll_pwait2() for its write to a pipe: does a witness thread keep ticking meanwhile? (A futex wait through syscall() parks: futex_syscall.c.) */
 /* sprig: own-test */
 /* A divergence sprig(7) lists ("Blocking calls sprig does not interpose"):
- * under sprig each call blocks the worker, so the witness stops.
+ * under sprig msgrcv(), mq_receive() and epoll_pwait2() block the worker, so
+ * the witness stops; the waits for a signal park only their thread.
  * test_divergences.py checks both results. Signals: SIGUSR1 and SIGUSR2 are
  * blocked before the witness starts, so natively they go to main, which
  * unblocks SIGUSR2 only where it waits for it. */

@@ -1,10 +1,9 @@
 /* net_signal_eintr.c - a signal whose handler has no SA_RESTART interrupts a thread blocked in read(), poll() or nanosleep() with EINTR; with SA_RESTART the read goes on waiting and returns the data that comes later. */
-/* sprig: own-test green */
-/* A divergence sprig(7) lists ("Signals do not interrupt green waits"):
- * under sprig the handler runs but every wait goes on; a watchdog unblocks
- * a read or poll still waiting after 1 s. test_scale_and_io.py checks both
- * results. The signal is process-directed; the helper thread is created with
- * it blocked, so natively it goes to main, the thread that waits. */
+/* sprig: green */
+/* The signal is process-directed; the helper thread is created with it
+ * blocked, so it goes to main, the thread that waits. A watchdog unblocks a
+ * read or poll still waiting after 1 s (with SA_RESTART, that is the byte it
+ * returns). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>

@@ -304,6 +304,8 @@ static void wait_waitpid(char *out) {
 
 static void wait_big_write(char *out) {
   char *data = calloc(1, BIG_WRITE);
+  int buffer = 64 * 1024; /* whatever the machine's default: far less than 4 MiB */
+  setsockopt(pair[1], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   ENTER();
   ssize_t n = write(pair[1], data, BIG_WRITE);
   LEAVE();

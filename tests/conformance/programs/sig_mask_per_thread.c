@@ -101,11 +101,12 @@ static void *thread_a(void *arg) {
   ping_a_ok = ok;
 
   /* SIGKILL and SIGSTOP cannot be blocked: they are left out silently. */
-  sigset_t all;
+  sigset_t all, before;
   sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  pthread_sigmask(SIG_BLOCK, &all, &before);
   sigset_t mask = current_mask();
   kill_stop_blocked = sigismember(&mask, SIGKILL) == 1 || sigismember(&mask, SIGSTOP) == 1;
+  pthread_sigmask(SIG_SETMASK, &before, NULL); /* leaves SIGALRM (the alarm) unblocked */
   return arg;
 }
 
@@ -134,6 +135,7 @@ static void *thread_b(void *arg) {
 
 int main(void) {
   alarm(20);
+  setvbuf(stdout, NULL, _IOLBF, 0);
   sigset_t empty;
   sigemptyset(&empty);
   pthread_sigmask(SIG_SETMASK, &empty, NULL);

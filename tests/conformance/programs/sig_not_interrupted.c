@@ -225,6 +225,7 @@ static void *waiter(void *arg) {
 
 int main(void) {
   alarm(20);
+  setvbuf(stdout, NULL, _IOLBF, 0);
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = on_signal;

@@ -134,6 +134,7 @@ static void release_readers(void) {
 
 int main(void) {
   alarm(20);
+  setvbuf(stdout, NULL, _IOLBF, 0);
   main_thread = pthread_self();
   struct sigaction action;
   memset(&action, 0, sizeof action);

@@ -286,6 +286,7 @@ static void pending_for_target_only(void) {
 
 int main(void) {
   alarm(20);
+  setvbuf(stdout, NULL, _IOLBF, 0);
   main_thread = pthread_self();
 
   handler_on_parked_target();

@@ -1,12 +1,6 @@
-/* div_signal_masks.c - per-thread signal state: a mask and an alternate signal stack one thread sets, as another thread sees them; and the signal masks of ppoll(), pselect() and epoll_pwait(), which unblock SIGUSR2 for a wait of 500 ms while another process sends it 100 ms in. */
-/* sprig: own-test */
-/* Divergences sprig(7) lists ("Signals do not interrupt green waits"): under
- * sprig the signal mask and the alternate signal stack belong to the worker,
- * so one green thread's setting shows in another, and the masks passed to
- * ppoll(), pselect() and epoll_pwait() apply only when sprig looks, not
- * while the thread waits: SIGUSR2 stays pending and the wait runs to its
- * timeout. test_divergences.py checks both results. SIGUSR2 is blocked before any thread starts, so
- * natively it goes to main, the thread that waits. */
+/* signal_masks_per_thread.c - per-thread signal state: a mask and an alternate signal stack one thread sets, as another thread sees them; and the signal masks of ppoll(), pselect() and epoll_pwait(), which unblock SIGUSR2 for a wait of 500 ms while another process sends it 100 ms in. */
+/* SIGUSR2 is blocked before any thread starts, so natively it goes to main,
+ * the thread that waits: the call fails with EINTR once the handler ran. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
