@@ -1,4 +1,4 @@
-/* sig_wait_family.c - waiting for signals in a thread: sigwait, sigwaitinfo (sigqueue's si_code and value, in order), sigtimedwait (EAGAIN at the timeout, the signal when it comes in time), sigsuspend (-1 EINTR after the handler ran, mask restored), pause (-1 EINTR), and a signalfd (blocking read and poll get a process-directed signal; a thread-directed one is read only by its thread). */
+/* sig_wait_family.c - waiting for signals in a thread: sigwait, sigwaitinfo (sigqueue's si_code and value, in order), sigtimedwait (EAGAIN at the timeout, the signal when it comes in time), sigsuspend (-1 EINTR after the handler ran, mask restored), pause (-1 EINTR), and a signalfd (blocking read and poll get a process-directed signal; div_signalfd_thread_signal.c shows a thread-directed one). */
 /* sprig: green */
 /* Main blocks the signals before it starts any thread, so every thread blocks them; the thread that waits
  * takes them. The sender (main, another thread or a child process) sends once the waiting thread has set
@@ -173,8 +173,6 @@ static void *do_pause(void *arg) {
   return arg;
 }
 
-static int shared_signalfd = -1;
-
 static void *do_signalfd_read(void *arg) {
   sigset_t set = one(SIGUSR2);
   int fd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -203,21 +201,6 @@ static void *do_signalfd_poll(void *arg) {
   sprintf(out, "poll returned %d, POLLIN: %s, then read %s, ssi_signo %s", rc, yes_no(wanted.revents & POLLIN),
           n == (ssize_t)sizeof info ? "one signalfd_siginfo" : "something else", signal_name((int)info.ssi_signo));
   close(fd);
-  return arg;
-}
-
-static atomic_int may_read;
-
-/* Waits until main has read the shared signalfd itself, then reads it in this thread. */
-static void *do_signalfd_own(void *arg) {
-  atomic_store(&entering, 1);
-  wait_flag(&may_read);
-  struct signalfd_siginfo info;
-  memset(&info, 0, sizeof info);
-  ssize_t n = read(shared_signalfd, &info, sizeof info);
-  sprintf(out, "the target thread reads %s, ssi_signo %s, ssi_code %s",
-          n == (ssize_t)sizeof info ? "one signalfd_siginfo" : "nothing", signal_name((int)info.ssi_signo),
-          code_name(info.ssi_code));
   return arg;
 }
 
@@ -334,20 +317,6 @@ int main(void) {
   when_waiting();
   child_kills_parent(SIGUSR2);
   finish("poll on a signalfd, kill() from a child process");
-
-  sigset_t usr2 = one(SIGUSR2);
-  shared_signalfd = signalfd(-1, &usr2, SFD_CLOEXEC | SFD_NONBLOCK);
-  atomic_store(&may_read, 0);
-  start(do_signalfd_own);
-  wait_flag(&entering);
-  pthread_kill(waiter, SIGUSR2);
-  struct signalfd_siginfo info;
-  ssize_t n = read(shared_signalfd, &info, sizeof info);
-  printf("pthread_kill(SIGUSR2) to another thread: main's read of the signalfd: %zd %s\n", n,
-         n < 0 && errno == EAGAIN ? "EAGAIN" : "");
-  atomic_store(&may_read, 1);
-  finish("pthread_kill(SIGUSR2) to another thread");
-  close(shared_signalfd);
 
   sigset_t pending;
   sigpending(&pending);
