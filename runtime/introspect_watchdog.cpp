@@ -68,8 +68,8 @@ void on_sample_signal(int, siginfo_t *, void *context) {
 
 bool sampling_signal_is_ours() {
   struct sigaction current {};
-  return signals::kernel_sigaction(SIGURG, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) != 0 &&
-         current.sa_sigaction == on_sample_signal;
+  return signals::kernel_sigaction(SIGURG, nullptr, &current) == 0 &&
+         (current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == on_sample_signal;
 }
 
 void install_sampling_signal() {

@@ -46,16 +46,12 @@ struct CodeRange {
 };
 CodeRange g_own_code[2];
 
-// System calls made here go past every interposer (syscall(3) is one) and
-// leave errno alone: the trampoline uses them too.
-long raw_syscall(long number, long first, long second, long third, long fourth) {
-  long result;
-  register long r10 asm("r10") = fourth;
-  asm volatile("syscall"
-               : "=a"(result)
-               : "a"(number), "D"(first), "S"(second), "d"(third), "r"(r10)
-               : "rcx", "r11", "memory");
-  return result;
+// The mask a handler runs with: the thread's, its sa_mask, and the signal
+// itself unless SA_NODEFER.
+SignalSet mask_during(SignalSet before, const struct sigaction &action, int signal_number) {
+  return (before | set_of(&action.sa_mask) |
+          ((action.sa_flags & SA_NODEFER) != 0 ? 0 : bit(signal_number))) &
+         ~kNeverBlocked;
 }
 
 long raw_set_mask(SignalSet mask) {
@@ -146,9 +142,9 @@ void call_handler(const GreenThread *thread, const struct sigaction &action, int
   if ((action.sa_flags & SA_ONSTACK) != 0 && thread != nullptr && thread->alt_stack_size != 0) {
     char here = 0;
     if (!on_alternate_stack(thread, reinterpret_cast<uintptr_t>(&here))) {
-      uintptr_t top = (reinterpret_cast<uintptr_t>(thread->alt_stack_base) +
-                       thread->alt_stack_size) &
-                      ~uintptr_t{15};
+      uintptr_t top =
+          (reinterpret_cast<uintptr_t>(thread->alt_stack_base) + thread->alt_stack_size) &
+          ~uintptr_t{15};
       run_handler_call_on(&call, top);
       return;
     }
@@ -165,7 +161,8 @@ bool alive(const GreenThread *thread) {
 // Natively a thread takes a signal it does not block, and a thread in
 // sigwait one it waits for.
 bool accepts(const GreenThread *thread, SignalSet signal) {
-  return alive(thread) && ((thread->signal_mask & signal) == 0 || (thread->sigwait_set & signal) != 0);
+  return alive(thread) &&
+         ((thread->signal_mask & signal) == 0 || (thread->sigwait_set & signal) != 0);
 }
 
 void refresh_deliverable(WorkerSignals &state, GreenThread *thread) {
@@ -248,19 +245,25 @@ bool push_inbox(WorkerSignals &state, const siginfo_t *info, bool to_running) {
   return false;
 }
 
+// libc's sigreturn stub (mov $15, %rax; syscall: 9 bytes), learnt from the
+// trampoline's return address.
+std::atomic<uintptr_t> g_restorer{0};
+constexpr uintptr_t kRestorerBytes = 9;
+
 // Runs the handler on the running thread in the kernel's signal frame; the
 // kernel has applied the handler's mask (the trampoline is installed with
 // the program's sa_mask and SA_NODEFER), and sprig's record follows it.
+// The caller has marked the worker in_runtime; `program_in_runtime` is the
+// mark the interrupted code had, which the handler runs with.
 void deliver_in_frame(Worker &worker, GreenThread *running, const struct sigaction &action,
-                      int signal_number, siginfo_t *info, ucontext_t *interrupted) {
+                      int signal_number, siginfo_t *info, ucontext_t *interrupted,
+                      bool program_in_runtime) {
   if (!is_handler(action)) {
     return; // changed meanwhile: the kernel has the new action for the next one
   }
   WorkerSignals &state = worker.signals();
   SignalSet before = running->signal_mask;
-  SignalSet during = (before | set_of(&action.sa_mask) |
-                      ((action.sa_flags & SA_NODEFER) != 0 ? 0 : bit(signal_number))) &
-                     ~kNeverBlocked;
+  SignalSet during = mask_during(before, action, signal_number);
   if ((action.sa_flags & SA_RESETHAND) != 0) {
     struct sigaction reset {};
     reset.sa_handler = SIG_DFL;
@@ -269,60 +272,99 @@ void deliver_in_frame(Worker &worker, GreenThread *running, const struct sigacti
                        g_has_own_action[signal_number] ? &g_own_actions[signal_number] : &reset,
                        nullptr);
   }
+  // Interrupted on the way out of another handler (libc's sigreturn
+  // stub): the kernel mask is still that handler's, and sprig has already
+  // recorded the mask the outer sigreturn restores. The thread's mask is
+  // the recorded one then, not the interrupted frame's.
+  auto rip = static_cast<uintptr_t>(interrupted->uc_mcontext.gregs[REG_RIP]);
+  uintptr_t restorer = g_restorer.load(std::memory_order_relaxed);
+  bool leaving_a_handler = rip - restorer < kRestorerBytes;
+  SignalSet kernel_before = state.kernel_mask;
   state.kernel_mask = during; // what the kernel set for the handler
   set_thread_mask(worker, running, during);
+  state.in_runtime = program_in_runtime;
   call_handler(running, action, signal_number, info, interrupted);
-  SignalSet after = set_of(&interrupted->uc_sigmask) & ~kNeverBlocked;
-  state.kernel_mask = after; // sigreturn sets it
-  set_thread_mask(worker, running, after);
+  state.in_runtime = true;
+  if (leaving_a_handler) {
+    state.kernel_mask = kernel_before; // the outer sigreturn sets it right after
+    set_thread_mask(worker, running, before);
+  } else {
+    SignalSet after = set_of(&interrupted->uc_sigmask) & ~kNeverBlocked;
+    state.kernel_mask = after; // sigreturn sets it
+    set_thread_mask(worker, running, after);
+  }
 }
 
-// The trampoline: the handler the kernel has for every signal the program handles.
-void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
-  int saved_errno = errno;
-  Worker *worker = Worker::current();
+// The trampoline on a worker: decides who takes the signal (see
+// signals.hpp). Runs marked in_runtime, so that a signal nested in its own
+// calls into libc (errno, getpid) waits in the inbox.
+void route_from_trampoline(Worker &worker, int signal_number, siginfo_t *info,
+                           ucontext_t *interrupted, bool program_in_runtime) {
   struct sigaction action = g_actions[signal_number];
-  if (worker == nullptr) {
-    // Another OS thread (the pool, running a job with its caller's mask): a
-    // process-directed signal may go to any thread that takes it, and the
-    // green threads are on the worker.
-    if (Worker *forward = g_forward_to.load(std::memory_order_acquire); forward != nullptr) {
-      push_inbox(forward->signals(), info, false);
-      forward->reactor().wake_from_signal_handler();
-    } else if (is_handler(action)) {
-      call_handler(nullptr, action, signal_number, info, context);
+  if (worker.in_vfork_child()) [[unlikely]] {
+    // The child of vfork, in the parent's memory: the handler runs in it
+    // at once, as natively; the worker's queues are the parent's.
+    if (is_handler(action)) {
+      call_handler(nullptr, action, signal_number, info, interrupted);
     }
-    errno = saved_errno;
     return;
   }
-  WorkerSignals &state = worker->signals();
-  GreenThread *running = worker->running();
-  auto *interrupted = static_cast<ucontext_t *>(context);
+  WorkerSignals &state = worker.signals();
+  GreenThread *running = worker.running();
   SignalSet signal = bit(signal_number);
   if ((signal & kFaultSignals) != 0 && info->si_code > 0) {
     // A fault of the code that runs: its handler runs now, wherever it is.
     if (running != nullptr) {
-      deliver_in_frame(*worker, running, action, signal_number, info, interrupted);
+      deliver_in_frame(worker, running, action, signal_number, info, interrupted,
+                       program_in_runtime);
     } else if (is_handler(action)) {
-      call_handler(nullptr, action, signal_number, info, context);
+      call_handler(nullptr, action, signal_number, info, interrupted);
     }
-    errno = saved_errno;
     return;
   }
   bool to_running = directed_at_running(signal_number, info);
   bool main_first = state.main_thread != nullptr && state.main_thread != running &&
                     accepts(state.main_thread, signal);
-  if (running != nullptr && !state.in_runtime &&
+  if (running != nullptr && !program_in_runtime &&
       !in_own_code(static_cast<uintptr_t>(interrupted->uc_mcontext.gregs[REG_RIP])) &&
       (running->signal_mask & signal) == 0 && running->sigwait_set == 0 &&
       (to_running || !main_first) && is_handler(action)) {
     // The running thread takes it here, in the kernel's frame, as natively.
-    deliver_in_frame(*worker, running, action, signal_number, info, interrupted);
-    errno = saved_errno;
+    deliver_in_frame(worker, running, action, signal_number, info, interrupted, program_in_runtime);
     return;
   }
   push_inbox(state, info, to_running);
-  worker->reactor().wake_from_signal_handler();
+  worker.reactor().wake_from_signal_handler();
+}
+
+// The trampoline: the handler the kernel has for every signal the program handles.
+void on_kernel_signal(int signal_number, siginfo_t *info, void *context) {
+  // The kernel returns from a handler to the restorer glibc's sigaction
+  // installed (__restore_rt): this frame's return address.
+  g_restorer.store(reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+                   std::memory_order_relaxed);
+  Worker *worker = Worker::current();
+  if (worker != nullptr) {
+    WorkerSignals &state = worker->signals();
+    bool program_in_runtime = state.in_runtime;
+    state.in_runtime = true; // before any call into libc
+    int saved_errno = errno;
+    route_from_trampoline(*worker, signal_number, info, static_cast<ucontext_t *>(context),
+                          program_in_runtime);
+    errno = saved_errno;
+    state.in_runtime = program_in_runtime;
+    return;
+  }
+  // Another OS thread (the pool, running a job with its caller's mask): a
+  // process-directed signal may go to any thread that takes it, and the
+  // green threads are on the worker.
+  int saved_errno = errno;
+  if (Worker *forward = g_forward_to.load(std::memory_order_acquire); forward != nullptr) {
+    push_inbox(forward->signals(), info, false);
+    forward->reactor().wake_from_signal_handler();
+  } else if (struct sigaction action = g_actions[signal_number]; is_handler(action)) {
+    call_handler(nullptr, action, signal_number, info, context);
+  }
   errno = saved_errno;
 }
 
@@ -330,8 +372,8 @@ void install_trampoline(int signal_number, const struct sigaction &program) {
   struct sigaction kernel {};
   kernel.sa_sigaction = on_kernel_signal;
   kernel.sa_mask = program.sa_mask;
-  kernel.sa_flags = SA_SIGINFO | (program.sa_flags & (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP |
-                                                      SA_NOCLDWAIT));
+  kernel.sa_flags =
+      SA_SIGINFO | (program.sa_flags & (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT));
   if ((bit(signal_number) & kFaultSignals) != 0) {
     // A fault may be a stack overflow: the trampoline needs the worker's
     // alternate stack (sprig's), and moves to the thread's own from there.
@@ -360,14 +402,15 @@ SignalSet queued_bits(const WorkerSignals &state, const GreenThread *target) {
 // Takes the first entry for `target` with a signal in `wanted` (lowest
 // number first, as the kernel does): its number, or 0.
 int take_entry(WorkerSignals &state, GreenThread *target, SignalSet wanted, siginfo_t *info) {
-  SignalSet candidates = (target != nullptr ? target->signals_queued : state.process_pending) &
-                         wanted;
+  SignalSet candidates =
+      (target != nullptr ? target->signals_queued : state.process_pending) & wanted;
   if (candidates == 0) {
     return 0;
   }
   int signal_number = __builtin_ctzll(candidates) + 1;
   for (size_t index = 0; index < state.queued.size(); ++index) {
-    if (state.queued[index].target == target && state.queued[index].info.si_signo == signal_number) {
+    if (state.queued[index].target == target &&
+        state.queued[index].info.si_signo == signal_number) {
       *info = state.queued[index].info;
       remove_queued(state, index);
       break;
@@ -397,9 +440,7 @@ void invoke(Worker &worker, GreenThread *self, siginfo_t *info) {
   int saved_errno = errno;
   WorkerSignals &state = worker.signals();
   SignalSet before = self->signal_mask;
-  SignalSet during = (before | set_of(&action.sa_mask) |
-                      ((action.sa_flags & SA_NODEFER) != 0 ? 0 : bit(signal_number))) &
-                     ~kNeverBlocked;
+  SignalSet during = mask_during(before, action, signal_number);
   if ((action.sa_flags & SA_RESETHAND) != 0) {
     struct sigaction reset {};
     reset.sa_handler = SIG_DFL;
@@ -427,6 +468,16 @@ SignalSet set_of(const sigset_t *set) {
   SignalSet signals;
   memcpy(&signals, set, sizeof signals);
   return signals;
+}
+
+long raw_syscall(long number, long first, long second, long third, long fourth) {
+  long result;
+  register long r10 asm("r10") = fourth;
+  asm volatile("syscall"
+               : "=a"(result)
+               : "a"(number), "D"(first), "S"(second), "d"(third), "r"(r10)
+               : "rcx", "r11", "memory");
+  return result;
 }
 
 void to_sigset(SignalSet signals, sigset_t *set) {
@@ -736,6 +787,11 @@ void drain_inbox(Worker &worker) {
 
 void deliver(Worker &worker, GreenThread *self) {
   WorkerSignals &state = worker.signals();
+  // sprig's bookkeeping calls into libc (getcontext, memcpy), where the
+  // trampoline would take the code for the program's: a signal arriving
+  // there must wait in the inbox (invoke clears the mark for the handler).
+  bool was_in_runtime = state.in_runtime;
+  state.in_runtime = true;
   if (state.inbox.load(std::memory_order_acquire) != 0) {
     drain_inbox(worker);
   }
@@ -748,6 +804,7 @@ void deliver(Worker &worker, GreenThread *self) {
     }
     invoke(worker, self, &info);
   }
+  state.in_runtime = was_in_runtime;
 }
 
 void change_mask(Worker &worker, GreenThread *self, SignalSet mask) {
@@ -774,7 +831,9 @@ int alternate_stack(GreenThread *self, const stack_t *wanted, stack_t *current) 
   bool on = on_alternate_stack(self, reinterpret_cast<uintptr_t>(&here));
   current->ss_sp = self->alt_stack_base;
   current->ss_size = self->alt_stack_size;
-  current->ss_flags = (self->alt_stack_size == 0 ? SS_DISABLE : on ? SS_ONSTACK : 0) |
+  current->ss_flags = (self->alt_stack_size == 0 ? SS_DISABLE
+                       : on                      ? SS_ONSTACK
+                                                 : 0) |
                       self->alt_stack_flags;
   if (wanted == nullptr) {
     return 0;

@@ -43,7 +43,13 @@
 //     some thread takes the signal, as natively).
 //   - A program handler never runs while sprig's own state is mid-change:
 //     not in the scheduler context, not while the running thread is inside
-//     an interposed call (in_runtime) or in sprig's or libuv's code.
+//     an interposed call (in_runtime) or in sprig's or libuv's code. sprig's
+//     signal code itself (the trampoline, deliver) sets in_runtime before it
+//     calls into libc (errno, getcontext), where the interrupted address
+//     alone would pass for the program's.
+//   - A signal that interrupts libc's sigreturn stub (__restore_rt) of
+//     another handler sees that handler's mask in the kernel: the thread's
+//     mask is then sprig's record, not the interrupted frame's.
 //   - A signal the kernel raises for a fault (SIGSEGV, SIGBUS, SIGFPE,
 //     SIGILL, SIGTRAP, SIGSYS with si_code > 0) runs its handler at once, on
 //     the thread that faulted (in sprig's code too: a fault is a fault). The
@@ -89,6 +95,9 @@ constexpr SignalSet kFaultSignals =
 
 SignalSet set_of(const sigset_t *set);
 void to_sigset(SignalSet signals, sigset_t *set);
+// A system call past every interposer (syscall(3) is one) that leaves errno
+// alone: the result or -errno. Safe in the trampoline.
+long raw_syscall(long number, long first, long second, long third, long fourth);
 
 // One signal waiting for a thread (target) or for the process (nullptr).
 struct Queued {
@@ -106,13 +115,13 @@ struct InboxSlot {
 // A worker's signal state. The first fields are read on every switch and
 // every interposed call's return.
 struct WorkerSignals {
-  SignalSet kernel_mask = 0;         // the OS thread's mask as sprig last set it
-  uint32_t own_mask_threads = 0;     // live threads whose mask is not base_mask
-  std::atomic<uint32_t> inbox{0};    // slots the trampoline filled, not yet routed
-  uint32_t deliverable = 0;          // threads with a queued signal they do not block
-  bool in_runtime = false;           // the running thread is inside an interposed call
-  SignalSet base_mask = 0;           // the mask every thread has until one changes its own
-  SignalSet process_pending = 0;     // queued for the process: every thread blocks them
+  SignalSet kernel_mask = 0;      // the OS thread's mask as sprig last set it
+  uint32_t own_mask_threads = 0;  // live threads whose mask is not base_mask
+  std::atomic<uint32_t> inbox{0}; // slots the trampoline filled, not yet routed
+  uint32_t deliverable = 0;       // threads with a queued signal they do not block
+  bool in_runtime = false;        // the running thread is inside an interposed call
+  SignalSet base_mask = 0;        // the mask every thread has until one changes its own
+  SignalSet process_pending = 0;  // queued for the process: every thread blocks them
   GreenThread *main_thread = nullptr;
   stack_t initial_alt_stack{}; // the OS thread's before main: main's
   Vector<Queued> queued;
@@ -135,13 +144,14 @@ struct ProgramAction {
 // Set by the preload before its worker starts: sprig takes the program's
 // signals over (without it, as for a program linked with the C API, the
 // kernel keeps the program's handlers and nothing here is used).
+// NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to false
 extern bool g_take_over;
 // True once sprig keeps the program's dispositions.
+// NOLINTNEXTLINE(bugprone-dynamic-static-initializers): constant-initialized to false
 extern std::atomic<bool> g_active;
 
 // libc's sigaction, past the interposer: for sprig's own handlers.
-int kernel_sigaction(int signal_number, const struct sigaction *action,
-                     struct sigaction *previous);
+int kernel_sigaction(int signal_number, const struct sigaction *action, struct sigaction *previous);
 // A signal sprig keeps for itself (SPRIG_DUMP_SIGNAL): a handler the program
 // sets is recorded and reported, never installed.
 void reserve(int signal_number);

@@ -159,6 +159,21 @@ public:
   }
 
   GreenThread *running() const { return running_; }
+  // vfork(2) (shim/vfork.cpp): the child runs in this worker's memory until
+  // it execs or exits. It runs as no green thread, so every call it makes
+  // goes to libc and leaves the worker as the parent had it; the parent,
+  // resumed, is the running thread again.
+  void enter_vfork_child() {
+    vfork_parent_ = running_;
+    running_ = nullptr;
+  }
+  void resume_vfork_parent() {
+    if (vfork_parent_ != nullptr) {
+      running_ = vfork_parent_;
+      vfork_parent_ = nullptr;
+    }
+  }
+  bool in_vfork_child() const { return vfork_parent_ != nullptr; }
   // Calls fn on every thread record in use (not free), in slot order.
   template <typename Fn> void for_each_thread(Fn fn) const {
     for (GreenThread *thread : slots_) {
@@ -375,6 +390,7 @@ private:
   void *adopted_thread_pointer_ = nullptr; // the OS thread's own identity, lent to main
   identity::Adopted adopted_fields_;       // what it held before
   signals::WorkerSignals signals_;
+  GreenThread *vfork_parent_ = nullptr; // set while a vfork child runs here
 };
 
 } // namespace sprig

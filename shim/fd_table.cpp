@@ -45,8 +45,8 @@ bool waits_for_events(int fd, const struct stat &status) {
     return false;
   }
   target[length] = '\0';
-  return strcmp(target, "anon_inode:[signalfd]") == 0 || strcmp(target, "anon_inode:[eventfd]") == 0 ||
-         strcmp(target, "anon_inode:[timerfd]") == 0;
+  return strcmp(target, "anon_inode:[signalfd]") == 0 ||
+         strcmp(target, "anon_inode:[eventfd]") == 0 || strcmp(target, "anon_inode:[timerfd]") == 0;
 }
 
 void classify(int fd, FdInfo &info) {

@@ -6,11 +6,11 @@
 // EFAULT where it would, in its order (new set read first, old set written
 // after the change). glibc's pthread_sigmask reads the new set itself, so a
 // bad one faults in the program, as natively.
+#include "signals.hpp"
 #include "program_memory.hpp"
 #include "real.hpp"
 #include "runtime_entry.hpp"
 #include "shim.hpp"
-#include "signals.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
@@ -26,6 +26,7 @@ namespace sprig::shim {
 
 namespace {
 
+using signals::raw_syscall;
 using signals::SignalSet;
 
 constexpr size_t kKernelSetBytes = sizeof(SignalSet); // what the kernel reads and writes
@@ -80,23 +81,12 @@ long read_set(const sigset_t *set, SignalSet *signals_out) {
   return 0;
 }
 
-long raw_syscall(long number, long first, long second, long third, long fourth) {
-  long result;
-  register long r10 asm("r10") = fourth;
-  asm volatile("syscall"
-               : "=a"(result)
-               : "a"(number), "D"(first), "S"(second), "d"(third), "r"(r10)
-               : "rcx", "r11", "memory");
-  return result;
-}
-
 // Takes a signal of `wanted` pending in the kernel (for the worker's OS
 // thread or the process) without waiting: its number, or 0.
 int take_from_kernel(SignalSet wanted, siginfo_t *info) {
   timespec zero{};
   long rc = raw_syscall(SYS_rt_sigtimedwait, reinterpret_cast<long>(&wanted),
-                        reinterpret_cast<long>(info), reinterpret_cast<long>(&zero),
-                        sizeof wanted);
+                        reinterpret_cast<long>(info), reinterpret_cast<long>(&zero), sizeof wanted);
   return rc > 0 ? static_cast<int>(rc) : 0;
 }
 
@@ -196,7 +186,7 @@ int sigpending(sigset_t *set) {
   SignalSet in_kernel = 0;
   raw_syscall(SYS_rt_sigpending, reinterpret_cast<long>(&in_kernel), sizeof in_kernel, 0, 0);
   SignalSet pending = (in_kernel | signals::pending_for(*worker, self)) & self->signal_mask;
-  return set_errno_result(copy_to_program(set, &pending, kKernelSetBytes));
+  return set_errno_result(static_cast<int>(copy_to_program(set, &pending, kKernelSetBytes)));
 }
 
 // The kernel reads the new stack first (EFAULT), judges it, and writes the
@@ -275,6 +265,17 @@ namespace {
 
 bool valid_signal_number(int signal_number) { return signal_number >= 1 && signal_number < NSIG; }
 
+// Whether the program's table is the one to use: sprig keeps it, and the
+// caller is not the child of a vfork, whose changes are its own (the
+// kernel's, for the child alone).
+bool keeps_table() {
+  if (!sprig::signals::g_active.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  sprig::Worker *worker = sprig::Worker::current();
+  return worker == nullptr || !worker->in_vfork_child();
+}
+
 // Keeps the thread's mask in step with the one siglongjmp puts back (a jump
 // out of a handler restores the mask sigsetjmp saved, with its own system
 // call).
@@ -291,9 +292,10 @@ void note_jump(const __jmp_buf_tag *env) {
 
 } // namespace
 
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc's __sig, __act, __oact
 extern "C" SPRIG_EXPORT int sigaction(int signal_number, const struct sigaction *action,
                                       struct sigaction *previous) {
-  if (!sprig::signals::g_active.load(std::memory_order_relaxed) || !valid_signal_number(signal_number)) {
+  if (!keeps_table() || !valid_signal_number(signal_number)) {
     return sprig::real::resolved(sprig::real::sigaction)(signal_number, action, previous);
   }
   // glibc copies both structures itself: a bad pointer faults in the
@@ -313,8 +315,9 @@ extern "C" SPRIG_EXPORT int sigaction(int signal_number, const struct sigaction 
 
 // glibc's signal(): BSD semantics (the signal blocked in its handler,
 // SA_RESTART), through sprig's sigaction.
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc's __sig, __handler
 extern "C" SPRIG_EXPORT sighandler_t signal(int signal_number, sighandler_t handler) {
-  if (!sprig::signals::g_active.load(std::memory_order_relaxed)) {
+  if (!keeps_table()) {
     return sprig::real::resolved(sprig::real::signal)(signal_number, handler);
   }
   if (handler == SIG_ERR || !valid_signal_number(signal_number) ||
@@ -335,19 +338,21 @@ extern "C" SPRIG_EXPORT sighandler_t signal(int signal_number, sighandler_t hand
   return old.sa_handler;
 }
 
-extern "C" [[noreturn]] SPRIG_EXPORT void siglongjmp(sigjmp_buf env, int value) {
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc's __env, __val
+extern "C" SPRIG_EXPORT void siglongjmp(sigjmp_buf env, int value) {
   note_jump(env);
   sprig::real::resolved(sprig::real::siglongjmp)(env, value);
   __builtin_unreachable();
 }
 
-extern "C" [[noreturn]] SPRIG_EXPORT void longjmp(jmp_buf env, int value) {
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name): glibc's __env, __val
+extern "C" SPRIG_EXPORT void longjmp(jmp_buf env, int value) {
   note_jump(env);
   sprig::real::resolved(sprig::real::longjmp)(env, value);
   __builtin_unreachable();
 }
 
-extern "C" [[noreturn]] SPRIG_EXPORT void __longjmp_chk(jmp_buf env, int value) {
+extern "C" SPRIG_EXPORT void __longjmp_chk(jmp_buf env, int value) {
   note_jump(env);
   sprig::real::resolved(sprig::real::__longjmp_chk)(env, value);
   __builtin_unreachable();

@@ -316,26 +316,13 @@ def test_waits_for_children(binary_of, preload, results, run):
 
 def test_after_fork(binary_of, preload, results, run):
     """sprig(7), "After fork()": fork() while another thread runs a pthread_once() initializer: glibc's child
-    runs it again, sprig's waits for ever (until its alarm). A vfork() child that closes a socket: natively
-    the parent's socket is untouched (its waiting thread and a later read get the peer's bytes); under sprig
-    the close goes to sprig in the parent's memory: the waiting thread wakes with EBADF, and the parent sees
-    sprig's O_NONBLOCK on the socket and gets EAGAIN."""
+    runs it again, sprig's waits for ever (until its alarm)."""
     record = shown(results, "div_after_fork.c", "After fork()")
     native, sprig, report = run_both(binary_of, run, preload, "div_after_fork.c")
     once = "the child's pthread_once() on a control whose initializer ran at fork: "
-    waiting = "after a vfork() child closed the socket: the parent's waiting read: "
-    then = "then the parent's F_GETFL: "
     assert native.status == 0 and sprig.status == 0, report
-    assert native.stdout.splitlines() == [
-        once + "ran the initializer again",
-        waiting + "1",
-        then + "O_NONBLOCK off, and its read before the peer sends: 1",
-    ], report
-    assert sprig.stdout.splitlines() == [
-        once + "waited until its alarm",
-        waiting + "-1 EBADF",
-        then + "O_NONBLOCK on, and its read before the peer sends: -1 EAGAIN",
-    ], report
+    assert native.stdout.splitlines() == [once + "ran the initializer again"], report
+    assert sprig.stdout.splitlines() == [once + "waited until its alarm"], report
     record["as_documented"] = True
 
 

@@ -108,6 +108,19 @@ def shutdown_log(text):
     return []
 
 
+def threads_brought_down(log):
+    """N of tinyproxy's "trying to bring down N threads..." line, or None."""
+    for line in log:
+        found = re.match(r"trying to bring down (\d+) threads", line)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def without_thread_count(log):
+    return [re.sub(r"bring down \d+ threads", "bring down N threads", line) for line in log]
+
+
 def run_tinyproxy(tinyproxy, directory, origin_port, under_sprig, preload):
     port = free_port()
     conf = directory / f"tinyproxy-{'sprig' if under_sprig else 'native'}.conf"
@@ -155,13 +168,16 @@ def test_tinyproxy_sigterm(preload, tmp_path):
               f"{native.describe()}\n{sprig.describe()}")
     assert native_answer == f"HTTP/1.0 200 OK | {ORIGIN_BODY!r}", f"the proxied GET fails natively\n{report}"
     assert native_s is not None, f"tinyproxy did not end on SIGTERM natively\n{report}"
-    assert "trying to bring down 3 threads..." in native_log, report
+    # 3 idle clients, and the proxied GET's thread when tinyproxy has not reaped it yet (timing).
+    assert threads_brought_down(native_log) in (3, 4), report
     assert sprig_answer == native_answer, f"the proxied GET differs under sprig\n{report}"
     bound = max(2.0, 5 * native_s)
     assert sprig_s is not None, f"tinyproxy did not end within {STOP_WAIT_S} s of SIGTERM under sprig\n{report}"
     assert sprig_s <= bound, f"tinyproxy took {sprig_s:.3f} s to end on SIGTERM (bound {bound:.3f} s)\n{report}"
     assert sprig.status == native.status, f"exit status differs\n{report}"
-    assert sprig_log == native_log, f"tinyproxy's shutdown went differently (its threads not interrupted?)\n{report}"
+    assert threads_brought_down(sprig_log) in (3, 4), report
+    assert without_thread_count(sprig_log) == without_thread_count(native_log), \
+        f"tinyproxy's shutdown went differently (its threads not interrupted?)\n{report}"
 
 
 # ---- redis-server ------------------------------------------------------------------------------
@@ -460,10 +476,12 @@ def test_perl_ithreads_sigterm_handler(preload):
     assert "main caught SIGTERM\njoined: 20 released\n" in native.stdout, report
 
 
-@pytest.mark.parametrize("mode", ["sleep", "acquire", "recv"])
+@pytest.mark.parametrize("mode", ["sleep", "acquire", "recv", "subprocess"])
 def test_python_sigint_interrupts(preload, mode):
-    """1,000 threads wait on an Event while main blocks 30 s in time.sleep / Lock.acquire / socket.recv:
-    SIGINT raises KeyboardInterrupt in main, caught, the threads are released and joined, exit 0."""
+    """1,000 threads wait on an Event while main blocks 30 s in time.sleep / Lock.acquire / socket.recv, or
+    in time.sleep after three subprocess.run (vfork children that reset the handlers and the mask in the
+    parent's memory): SIGINT raises KeyboardInterrupt in main, caught, the threads are released and joined,
+    exit 0."""
     python = require(PYTHON, "python3")
     native, sprig, report = compare_interrupted(f"python3 SIGINT interrupts {mode}",
                                                 [python, SCRIPTS / "python_signal_wait.py", mode],

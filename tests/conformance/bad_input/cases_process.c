@@ -1,13 +1,15 @@
-/* cases_process.c - bad inputs to exit, fork, wait, waitpid, wait4, system, and the sleeps (sleep,
+/* cases_process.c - bad inputs to exit, fork, vfork, wait, waitpid, wait4, system, and the sleeps (sleep,
  * usleep, nanosleep, clock_nanosleep). */
 #include "bad_input.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +98,64 @@ BAD_CASE(fork, child_calls_exit_6) {
   pid_t child = fork();
   if (child == 0) {
     exit(6);
+  }
+  return child_status(child);
+}
+/* vfork: the child shares the parent's memory; what it changes of its own
+ * (mask, dispositions, descriptors) must not reach the parent. */
+BAD_CASE(vfork, child_exits_7) {
+  pid_t child = vfork();
+  if (child == 0) {
+    _exit(7);
+  }
+  return child_status(child);
+}
+BAD_CASE(vfork, child_closes_a_parent_socket) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) {
+    fixture_failed("socketpair");
+  }
+  pid_t child = vfork();
+  if (child == 0) {
+    close(pair[0]);
+    _exit(0);
+  }
+  child_status(child);
+  struct outcome result = SYSCALL_RESULT(fcntl(pair[0], F_GETFL) & O_NONBLOCK);
+  close(pair[0]);
+  close(pair[1]);
+  return result;
+}
+BAD_CASE(vfork, child_blocks_sigusr1) {
+  pid_t child = vfork();
+  if (child == 0) {
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    _exit(0);
+  }
+  child_status(child);
+  sigset_t now;
+  pthread_sigmask(SIG_SETMASK, NULL, &now);
+  return SYSCALL_RESULT(sigismember(&now, SIGUSR1));
+}
+BAD_CASE(vfork, child_ignores_sigusr2) {
+  pid_t child = vfork();
+  if (child == 0) {
+    signal(SIGUSR2, SIG_IGN);
+    _exit(0);
+  }
+  child_status(child);
+  struct sigaction now;
+  sigaction(SIGUSR2, NULL, &now);
+  return SYSCALL_RESULT(now.sa_handler == SIG_DFL);
+}
+extern pid_t __vfork(void);
+BAD_CASE(__vfork, child_exits_9) {
+  pid_t child = __vfork();
+  if (child == 0) {
+    _exit(9);
   }
   return child_status(child);
 }

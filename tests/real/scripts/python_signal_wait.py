@@ -2,12 +2,15 @@
 # in one call until a signal interrupts it. MODE sleep: time.sleep(30); acquire: Lock.acquire() of a
 # lock it holds (timeout 30 s); recv: a blocking socket.recv on a socketpair (a timer thread sends a
 # byte after 30 s); select: select.select on an empty pipe for 30 s, interrupted by signal.alarm(1)
-# whose handler raises. For the first three the test sends SIGINT (KeyboardInterrupt) after "ready",
-# perhaps more than once: the output does not depend on how many arrive.
+# whose handler raises; subprocess: three subprocess.run(["true"]) (CPython starts them with vfork, and
+# its child resets the handlers and the mask before exec), then time.sleep(30). For all but select the
+# test sends SIGINT (KeyboardInterrupt) after "ready", perhaps more than once: the output does not
+# depend on how many arrive.
 import os
 import select
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -45,6 +48,12 @@ def block(mode):
         print("ready", flush=True)
         data = here.recv(1)
         return f"recv returned {data!r} without a signal"
+    if mode == "subprocess":
+        for _ in range(3):
+            subprocess.run(["true"], check=True)
+        print("ready", flush=True)
+        time.sleep(BLOCK_S)
+        return "sleep after subprocess.run ended without a signal"
     if mode == "select":
         signal.signal(signal.SIGALRM, on_alarm)
         readable, _ = os.pipe()
