@@ -29,7 +29,7 @@ PYTHON := /usr/bin/python3
 DEBIAN_LIBUV_A := /usr/lib/x86_64-linux-gnu/libuv_a.a
 # Debian's libuv_a.a is compiled as PIE, not PIC: four PC-relative references
 # to libc data (environ, stderr, in6addr_any) cannot be linked into a shared
-# object. They are renamed to hidden twins in runtime/libuv_fixups.cpp.
+# object. They are renamed to hidden twins in runtime/io/libuv_fixups.cpp.
 # Its one destructor, uv_library_shutdown, is dropped: at exit it joins the
 # thread pool, so exit would wait for a pool thread blocked in wait4 for a
 # child, and in a forked child it joins the parent's threads, which do not
@@ -41,14 +41,17 @@ SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 OPT ?= -O2
 
 WARN := -Wall -Wextra -Werror
-CFLAGS_COMMON := $(OPT) -g -fPIC $(WARN) $(SAN_FLAGS) -Iruntime -Iruntime/include
+# runtime/ in folders by subsystem (README, "Layout"); includes name the file only.
+RT_DIRS := runtime/core runtime/sync runtime/io runtime/signals runtime/introspect runtime/api
+RT_INCLUDES := $(addprefix -I,$(RT_DIRS)) -Iruntime/include
+CFLAGS_COMMON := $(OPT) -g -fPIC $(WARN) $(SAN_FLAGS) $(RT_INCLUDES)
 RT_CXXFLAGS := -std=c++20 $(CFLAGS_COMMON) -fvisibility=hidden -fvisibility-inlines-hidden \
 	-fno-exceptions -fno-rtti -fno-threadsafe-statics -ftls-model=initial-exec -D_GNU_SOURCE
 TEST_CXXFLAGS := -std=c++20 $(CFLAGS_COMMON) -D_GNU_SOURCE
 EXAMPLE_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SAN_FLAGS) -Iruntime/include
 
-RT_SOURCES := $(sort $(wildcard runtime/*.cpp))
-RT_ASM := $(sort $(wildcard runtime/*.S))
+RT_SOURCES := $(sort $(wildcard $(addsuffix /*.cpp,$(RT_DIRS))))
+RT_ASM := $(sort $(wildcard $(addsuffix /*.S,$(RT_DIRS))))
 RT_OBJECTS := $(RT_SOURCES:%.cpp=$(BUILD)/obj/%.o) $(RT_ASM:%.S=$(BUILD)/obj/%.o)
 PRELOAD_SOURCES := $(sort $(wildcard shim/*.cpp preload/*.cpp))
 PRELOAD_OBJECTS := $(PRELOAD_SOURCES:%.cpp=$(BUILD)/obj/%.o)
@@ -60,8 +63,8 @@ BENCH_PLAIN := $(patsubst tests/bench/plain/%.c,$(BUILD)/bench/plain/%,$(sort $(
 BENCH_TOOLS := $(patsubst tests/bench/tools/%.c,$(BUILD)/bench/tools/%,$(sort $(wildcard tests/bench/tools/*.c)))
 BENCH_CXX := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(sort $(wildcard tests/bench/*.cpp)))
 DEMO_PROGRAMS := $(patsubst tests/demo/%.c,$(BUILD)/demo/%,$(sort $(wildcard tests/demo/*.c)))
-HEADERS := $(wildcard runtime/*.hpp runtime/*.h runtime/include/*.h runtime/include/*.hpp \
-	shim/*.hpp shim/*.def)
+HEADERS := $(wildcard $(addsuffix /*.hpp,$(RT_DIRS)) $(addsuffix /*.h,$(RT_DIRS)) \
+	runtime/include/*.h runtime/include/*.hpp shim/*.hpp shim/*.def)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config strace \
@@ -113,9 +116,9 @@ $(BUILD)/obj/runtime/%.o: runtime/%.cpp $(HEADERS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) $(RT_CXXFLAGS) -c $< -o $@
 
-$(BUILD)/obj/runtime/%.o: runtime/%.S runtime/context_offsets.h | $(DEPS_STAMP)
+$(BUILD)/obj/runtime/%.o: runtime/%.S runtime/core/context_offsets.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) -g -fPIC -Iruntime -c $< -o $@
+	$(CC) $(SAN_FLAGS) -g -fPIC -Iruntime/core -c $< -o $@
 
 $(BUILD)/libsprig-rt.so: $(RT_OBJECTS) $(LIBUV_A) runtime/sprig-rt.map
 	$(CC) -shared -o $@ $(RT_OBJECTS) $(LIBUV_A) $(SAN_FLAGS) \
@@ -271,7 +274,8 @@ clean:
 
 # ---- style ------------------------------------------------------------------
 
-FORMAT_FILES := $(wildcard runtime/*.cpp runtime/*.hpp runtime/*.h runtime/include/*.h \
+FORMAT_FILES := $(wildcard $(addsuffix /*.cpp,$(RT_DIRS)) $(addsuffix /*.hpp,$(RT_DIRS)) \
+	$(addsuffix /*.h,$(RT_DIRS)) runtime/include/*.h \
 	shim/*.cpp shim/*.hpp preload/*.cpp preload/*.hpp \
 	runtime/include/*.hpp tests/unit/*.cpp tests/examples/*.c tests/bench/*.c tests/bench/*.cpp \
 	tests/demo/*.c tests/bench/plain/*.c tests/bench/tools/*.c)
@@ -286,4 +290,4 @@ lint: | $(DEPS_STAMP)
 	clang-tidy --quiet $(RT_SOURCES) $(PRELOAD_SOURCES) -- $(RT_CXXFLAGS) -Ishim $(LINT_EXTRA)
 	cppcheck --quiet --error-exitcode=1 --std=c++20 --language=c++ --inline-suppr \
 	  --enable=warning,performance,portability --suppress=missingIncludeSystem \
-	  -Iruntime -Iruntime/include -D__x86_64__ $(RT_SOURCES)
+	  $(RT_INCLUDES) -D__x86_64__ $(RT_SOURCES)

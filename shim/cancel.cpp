@@ -114,7 +114,7 @@ int pthread_setcanceltype(int type, int *old_type) {
 void pthread_testcancel() { act_on_pending_cancel(Worker::current_thread()); }
 
 // A green thread has no OS thread of its own to signal: the signal is
-// queued for it in sprig, and its handler runs on it (runtime/signals.hpp);
+// queued for it in sprig, and its handler runs on it (runtime/signals/signals.hpp);
 // a wait that a signal interrupts ends with EINTR there. A thread that
 // signals itself runs the handler before this returns, as natively.
 //

@@ -7,7 +7,7 @@
 // used from a green thread would name sprig's key N, another key or none.
 // So whoever calls:
 //   - pthread_key_create and pthread_key_delete always use sprig's registry
-//     (runtime/keys.cpp: a spinlocked table, safe from any OS thread and
+//     (runtime/core/keys.cpp: a spinlocked table, safe from any OS thread and
 //     before main). glibc's own keys are created and read by glibc
 //     internally, never through these exports, so they do not mix.
 //   - pthread_getspecific and pthread_setspecific from a green thread use the

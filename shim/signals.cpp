@@ -1,5 +1,5 @@
 // signals.cpp - the program's side of signals on green threads: dispositions, masks, sending,
-// pending sets and the waits for a signal (the engine is runtime/signals.cpp).
+// pending sets and the waits for a signal (the engine is runtime/signals/signals.cpp).
 //
 // Masks are per green thread and read here, not from the kernel. The
 // kernel still judges what it would judge: a bad pointer faults or gives

@@ -42,7 +42,7 @@ def test_sprig1_documents_every_option_of_the_help(repo_root):
 
 
 def test_every_sprig_variable_the_runtime_reads_is_documented(repo_root):
-    variables = set(re.findall(r'getenv\("(SPRIG_[A-Z_]+)"\)', (repo_root / "runtime" / "config.cpp").read_text()))
+    variables = set(re.findall(r'getenv\("(SPRIG_[A-Z_]+)"\)', (repo_root / "runtime" / "core" / "config.cpp").read_text()))
     assert {"SPRIG_STACK_SIZE", "SPRIG_STACK_POOL", "SPRIG_SWITCH", "SPRIG_INHERIT"} <= variables
     _, sprig7, _ = render(repo_root / "man" / "sprig.7")
     environment7 = sprig7.split("\nENVIRONMENT\n", 1)[1].split("\nDIAGNOSTICS\n", 1)[0]

@@ -22,7 +22,7 @@ struct Config {
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
   bool children_inherit_preload = true;           // SPRIG_INHERIT: 1 | 0 (the preload only)
   TlsMode tls_mode = TlsMode::kPerThread;         // SPRIG_TLS: thread | shared
-  // Seeing inside (runtime/introspect.hpp); each is off unless said otherwise.
+  // Seeing inside (runtime/introspect/introspect.hpp); each is off unless said otherwise.
   int dump_signal = 0;                                // SPRIG_DUMP_SIGNAL: a signal name or number
   DeadlockAction on_deadlock = DeadlockAction::kHang; // SPRIG_ON_DEADLOCK: hang | abort | off
   int64_t watchdog_ms = 0;                            // SPRIG_WATCHDOG_MS: 0 is off

@@ -32,7 +32,7 @@
 //   - A thread is on at most one wait queue, and on the run queue only when
 //     kRunnable. A parked thread with a deadline is in the timer heap.
 //   - errno belongs to the green thread: in its own identity (TlsMode::
-//     kPerThread, runtime/identity.hpp), or saved when it is switched out and
+//     kPerThread, runtime/core/identity.hpp), or saved when it is switched out and
 //     restored when it runs again (TlsMode::kShared).
 //   - A thread never frees its own stack: an exiting thread leaves itself in
 //     `exited_`, and whoever runs next after the switch releases the stack.
@@ -334,7 +334,7 @@ private:
     }
   }
   // The kernel mask follows the thread about to run, when masks differ
-  // (runtime/signals.hpp); the test is one predicted branch otherwise.
+  // (runtime/signals/signals.hpp); the test is one predicted branch otherwise.
   [[gnu::always_inline]] void follow_signal_mask(const GreenThread *next) {
     if (signals_.own_mask_threads != 0) [[unlikely]] {
       if (next->signal_mask != signals_.kernel_mask) {

@@ -82,7 +82,7 @@ struct GreenThread : RunLink, WaitLink {
     // while switched out.
     void *saved_exception_state[2] = {};
     // TlsMode::kPerThread: the thread's identity, what %fs holds while it
-    // runs (runtime/identity.hpp), where its errno and exception state live;
+    // runs (runtime/core/identity.hpp), where its errno and exception state live;
     // and the block it is made in, kept with the record for reuse.
     struct {
       void *thread_pointer;
@@ -125,7 +125,7 @@ struct GreenThread : RunLink, WaitLink {
   // The _Unwind_Exception of that unwinding: it must outlive the frames it unwinds.
   alignas(16) unsigned char unwind_exception[32] = {};
 
-  // Signals (runtime/signals.hpp): the mask, the signals queued for this
+  // Signals (runtime/signals/signals.hpp): the mask, the signals queued for this
   // thread, what sigwait takes, and what the handlers of its last wait were.
   uint64_t signal_mask = 0;
   uint64_t signals_queued = 0;

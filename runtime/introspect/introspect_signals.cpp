@@ -15,7 +15,7 @@
 // action at start (a sanitizer or a library constructor may have one); a
 // program that installs its own later replaces it, as sigaction says, and
 // gets every SIGSEGV, overflows included: sigaction passes fault signals
-// to the kernel as the program asks (runtime/signals.hpp), and reports
+// to the kernel as the program asks (runtime/signals/signals.hpp), and reports
 // sprig's handler as SIG_DFL, which is what the program had.
 #include "backtrace.hpp"
 #include "introspect.hpp"

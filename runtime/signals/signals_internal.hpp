@@ -1,0 +1,49 @@
+// signals_internal.hpp - what signals.cpp (masks, queues, handler calls in normal context) and
+// trampoline.cpp (the kernel's handler) share; not for the rest of the runtime.
+#pragma once
+
+#include "signals.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+
+namespace sprig::signals {
+
+using KernelSigaction = int (*)(int, const struct sigaction *, struct sigaction *);
+
+// All zero-initialized, none dynamically: the checks below are false alarms.
+// NOLINTBEGIN(bugprone-dynamic-static-initializers)
+// The program's dispositions, as sigaction set them.
+extern struct sigaction g_actions[kMaxSignal + 1];
+// sprig's own kernel action for a fault signal (the stack-overflow report),
+// which stands for the program's default.
+extern struct sigaction g_own_actions[kMaxSignal + 1];
+extern bool g_has_own_action[kMaxSignal + 1];
+// libc's sigaction, past the interposer.
+extern KernelSigaction g_kernel_sigaction;
+// The worker that signals reaching another OS thread (libuv's pool) go to.
+extern std::atomic<Worker *> g_forward_to;
+// NOLINTEND(bugprone-dynamic-static-initializers)
+
+// The mask a handler runs with: the thread's, its sa_mask, and the signal
+// itself unless SA_NODEFER.
+SignalSet mask_during(SignalSet before, const struct sigaction &action, int signal_number);
+bool is_handler(const struct sigaction &action);
+bool on_alternate_stack(const GreenThread *thread, uintptr_t sp);
+// Natively a thread takes a signal it does not block, and a thread in
+// sigwait one it waits for.
+bool accepts(const GreenThread *thread, SignalSet signal);
+// Records the running thread's mask; the kernel's follows.
+void set_thread_mask(Worker &worker, GreenThread *self, SignalSet mask);
+
+// trampoline.cpp: runs a handler (on the thread's alternate stack when it
+// asks for SA_ONSTACK and has one; `thread` null: the kernel's stack).
+void call_handler(const GreenThread *thread, const struct sigaction &action, int signal_number,
+                  siginfo_t *info, void *context);
+// Installs the trampoline for a signal the program handles, with its sa_mask.
+void install_trampoline(int signal_number, const struct sigaction &program);
+// Learns where sprig's and libuv's code lie (a handler never runs there).
+void learn_own_code();
+
+} // namespace sprig::signals
