@@ -177,8 +177,10 @@ class Program:
             time.sleep(SAMPLE_INTERVAL_S)
 
     def output_so_far(self):
-        self._out.seek(0)
-        return self._out.read().decode(errors="replace")
+        # pread, not seek and read: the file's offset is shared with the program writing to it, and a
+        # seek(0) between two of its writes made the next one overwrite the start of the output.
+        descriptor = self._out.fileno()
+        return os.pread(descriptor, os.fstat(descriptor).st_size, 0).decode(errors="replace")
 
     def wait(self, timeout=RUN_TIMEOUT_S):
         """Waits for the program to end by itself; kills it after `timeout`."""
