@@ -26,8 +26,6 @@ constexpr size_t kKernelMinimumStack = 2048;
 
 // Shared with trampoline.cpp (signals_internal.hpp).
 struct sigaction g_actions[kMaxSignal + 1];
-struct sigaction g_own_actions[kMaxSignal + 1];
-bool g_has_own_action[kMaxSignal + 1] = {};
 KernelSigaction g_kernel_sigaction = nullptr;
 std::atomic<Worker *> g_forward_to{nullptr};
 
@@ -48,6 +46,10 @@ bool on_alternate_stack(const GreenThread *thread, uintptr_t sp) {
 
 namespace {
 
+// sprig's own kernel action for a fault signal (the stack-overflow report),
+// which stands for the program's default.
+struct sigaction g_own_actions[kMaxSignal + 1];
+bool g_has_own_action[kMaxSignal + 1] = {};
 SignalSet g_reserved = 0; // sprig's own (the dump signal): the program's handler is only recorded
 
 long raw_set_mask(SignalSet mask) {
@@ -188,9 +190,7 @@ void invoke(Worker &worker, GreenThread *self, siginfo_t *info) {
   SignalSet before = self->signal_mask;
   SignalSet during = mask_during(before, action, signal_number);
   if ((action.sa_flags & SA_RESETHAND) != 0) {
-    struct sigaction reset {};
-    reset.sa_handler = SIG_DFL;
-    set_action(signal_number, &reset, nullptr);
+    reset_to_default(signal_number);
   }
   ucontext_t context;
   getcontext(&context);
@@ -328,6 +328,12 @@ int set_action(int signal_number, const struct sigaction *action, struct sigacti
     *previous = old;
   }
   return rc;
+}
+
+void reset_to_default(int signal_number) {
+  struct sigaction reset {};
+  reset.sa_handler = SIG_DFL;
+  set_action(signal_number, &reset, nullptr);
 }
 
 struct sigaction action_of(int signal_number) {

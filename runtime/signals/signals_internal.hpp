@@ -16,10 +16,6 @@ using KernelSigaction = int (*)(int, const struct sigaction *, struct sigaction 
 // NOLINTBEGIN(bugprone-dynamic-static-initializers)
 // The program's dispositions, as sigaction set them.
 extern struct sigaction g_actions[kMaxSignal + 1];
-// sprig's own kernel action for a fault signal (the stack-overflow report),
-// which stands for the program's default.
-extern struct sigaction g_own_actions[kMaxSignal + 1];
-extern bool g_has_own_action[kMaxSignal + 1];
 // libc's sigaction, past the interposer.
 extern KernelSigaction g_kernel_sigaction;
 // The worker that signals reaching another OS thread (libuv's pool) go to.
@@ -36,6 +32,10 @@ bool on_alternate_stack(const GreenThread *thread, uintptr_t sp);
 bool accepts(const GreenThread *thread, SignalSet signal);
 // Records the running thread's mask; the kernel's follows.
 void set_thread_mask(Worker &worker, GreenThread *self, SignalSet mask);
+// SA_RESETHAND: the signal's disposition goes back to SIG_DFL as its
+// handler starts (set_action, safe in the trampoline: raw system calls and
+// libc's sigaction, with every signal blocked meanwhile).
+void reset_to_default(int signal_number);
 
 // trampoline.cpp: runs a handler (on the thread's alternate stack when it
 // asks for SA_ONSTACK and has one; `thread` null: the kernel's stack).

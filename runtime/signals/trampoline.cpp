@@ -159,12 +159,7 @@ void deliver_in_frame(Worker &worker, GreenThread *running, const struct sigacti
   SignalSet before = running->signal_mask;
   SignalSet during = mask_during(before, action, signal_number);
   if ((action.sa_flags & SA_RESETHAND) != 0) {
-    struct sigaction reset {};
-    reset.sa_handler = SIG_DFL;
-    g_actions[signal_number] = reset;
-    g_kernel_sigaction(signal_number,
-                       g_has_own_action[signal_number] ? &g_own_actions[signal_number] : &reset,
-                       nullptr);
+    reset_to_default(signal_number);
   }
   // Interrupted on the way out of another handler (libc's sigreturn
   // stub): the kernel mask is still that handler's, and sprig has already

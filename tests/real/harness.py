@@ -176,11 +176,16 @@ class Program:
                     outcome.names_at_max = dict(task_names(self.pid))
             time.sleep(SAMPLE_INTERVAL_S)
 
-    def output_so_far(self):
-        # pread, not seek and read: the file's offset is shared with the program writing to it, and a
-        # seek(0) between two of its writes made the next one overwrite the start of the output.
-        descriptor = self._out.fileno()
+    @staticmethod
+    def _contents(file):
+        # pread, not seek and read: the file's offset is shared with the program writing to it (and with
+        # any descendant still alive), and a seek(0) between two of its writes made the next one
+        # overwrite the start of the output.
+        descriptor = file.fileno()
         return os.pread(descriptor, os.fstat(descriptor).st_size, 0).decode(errors="replace")
+
+    def output_so_far(self):
+        return self._contents(self._out)
 
     def wait(self, timeout=RUN_TIMEOUT_S):
         """Waits for the program to end by itself; kills it after `timeout`."""
@@ -212,10 +217,8 @@ class Program:
         outcome = self.outcome
         outcome.seconds = time.monotonic() - self._start
         outcome.status = None if stopped_by_test else self.process.returncode
-        self._out.seek(0)
-        self._err.seek(0)
-        outcome.stdout = self._out.read().decode(errors="replace")
-        outcome.stderr = self._err.read().decode(errors="replace")
+        outcome.stdout = self._contents(self._out)
+        outcome.stderr = self._contents(self._err)
         self._out.close()
         self._err.close()
         return outcome
