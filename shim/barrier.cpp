@@ -2,10 +2,11 @@
 //
 // As glibc's: the last thread to arrive in a round gets
 // PTHREAD_BARRIER_SERIAL_THREAD, a count of 0 or of 2^31 - 1 and more is
-// EINVAL. Process-shared barriers are refused with ENOSYS, as sem_init
-// refuses pshared semaphores (a green barrier cannot be shared with another
-// process; see sprig(7)). pthread_barrier_destroy says EBUSY while threads
-// wait on the barrier (glibc would wait for them, which is undefined anyway).
+// EINVAL. Process-shared barriers stay glibc's (shared_sync.hpp).
+// pthread_barrier_destroy says EBUSY while threads wait on the barrier (glibc
+// would wait for them, which is undefined anyway).
+#include "real.hpp"
+#include "shared_sync.hpp"
 #include "shim.hpp"
 #include "sync.hpp"
 #include "worker.hpp"
@@ -40,7 +41,7 @@ int pthread_barrier_init(pthread_barrier_t *barrier, const pthread_barrierattr_t
     return EINVAL;
   }
   if (shared != PTHREAD_PROCESS_PRIVATE) {
-    return ENOSYS;
+    return real::pthread_barrier_init(barrier, attr, count);
   }
   new (barrier) Barrier(count);
   return 0;
@@ -50,6 +51,9 @@ int pthread_barrier_init(pthread_barrier_t *barrier, const pthread_barrierattr_t
 // through it), so destroying one on a read-only page faults; this one writes
 // it back as the idle barrier of its count.
 int pthread_barrier_destroy(pthread_barrier_t *barrier) {
+  if (shared::is_shared(barrier)) {
+    return real::pthread_barrier_destroy(barrier);
+  }
   if (green(barrier).busy()) {
     return EBUSY;
   }
@@ -59,6 +63,9 @@ int pthread_barrier_destroy(pthread_barrier_t *barrier) {
 }
 
 int pthread_barrier_wait(pthread_barrier_t *barrier) {
+  if (shared::is_shared(barrier)) {
+    return shared::barrier_wait(barrier);
+  }
   int rc = green(barrier).wait(kNoDeadline);
   return rc == 1 ? PTHREAD_BARRIER_SERIAL_THREAD : -rc;
 }

@@ -11,6 +11,11 @@ namespace sprig::shim {
 inline constexpr int64_t kUnseenWakeFirstNapNs = 1'000'000;
 inline constexpr int64_t kUnseenWakeLongestNapNs = 64'000'000;
 
+// A waiter on a process-shared lock or semaphore (shared_sync.hpp): its
+// waker is usually another process, and the wait is often short.
+inline constexpr int64_t kSharedObjectFirstNapNs = 20'000;
+inline constexpr int64_t kSharedObjectLongestNapNs = 4'000'000;
+
 class DoublingNap {
 public:
   constexpr DoublingNap(int64_t first_ns, int64_t longest_ns)

@@ -12,8 +12,9 @@
 // only for a non-null abstime); then EDEADLK when the caller holds the write
 // lock; the try functions say EBUSY for both.
 // pthread_rwlock_destroy returns 0 as glibc's does. Process-shared locks
-// (PTHREAD_PROCESS_SHARED) are refused with ENOSYS, as sem_init refuses
-// pshared semaphores: a green lock cannot be shared with another process.
+// (PTHREAD_PROCESS_SHARED) stay glibc's (shared_sync.hpp).
+#include "real.hpp"
+#include "shared_sync.hpp"
 #include "shim.hpp"
 #include "sync.hpp"
 #include "worker.hpp"
@@ -66,6 +67,9 @@ int lock_until(pthread_rwlock_t *rwlock, bool write, clockid_t clock,
   if (abstime != nullptr && (!valid_clock(clock) || !valid_nanoseconds(*abstime))) {
     return EINVAL;
   }
+  if (shared::is_shared(rwlock)) {
+    return shared::rwlock_lock(rwlock, write, clock, abstime);
+  }
   RwLock &lock = green(rwlock);
   if ((write ? lock.try_write_lock() : lock.try_read_lock()) == 0) {
     return 0;
@@ -92,7 +96,7 @@ int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *at
     return EINVAL;
   }
   if (shared != PTHREAD_PROCESS_PRIVATE) {
-    return ENOSYS;
+    return real::pthread_rwlock_init(rwlock, attr);
   }
   new (rwlock) RwLock(static_cast<RwLockKind>(kind));
   return 0;
@@ -101,10 +105,16 @@ int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *at
 int pthread_rwlock_destroy(pthread_rwlock_t * /*rwlock*/) { return 0; }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock) {
+  if (shared::is_shared(rwlock)) {
+    return shared::rwlock_lock(rwlock, false, CLOCK_REALTIME, nullptr);
+  }
   return positive(green(rwlock).read_lock(kNoDeadline));
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
+  if (shared::is_shared(rwlock)) {
+    return shared::rwlock_trylock(rwlock, false);
+  }
   return positive(green(rwlock).try_read_lock());
 }
 
@@ -118,10 +128,16 @@ int pthread_rwlock_clockrdlock(pthread_rwlock_t *rwlock, clockid_t clock,
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock) {
+  if (shared::is_shared(rwlock)) {
+    return shared::rwlock_lock(rwlock, true, CLOCK_REALTIME, nullptr);
+  }
   return positive(green(rwlock).write_lock(kNoDeadline));
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
+  if (shared::is_shared(rwlock)) {
+    return shared::rwlock_trylock(rwlock, true);
+  }
   return positive(green(rwlock).try_write_lock());
 }
 
@@ -134,6 +150,11 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *rwlock, clockid_t clock,
   return lock_until(rwlock, true, clock, abstime);
 }
 
-int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) { return positive(green(rwlock).unlock()); }
+int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
+  if (shared::is_shared(rwlock)) {
+    return shared::rwlock_unlock(rwlock);
+  }
+  return positive(green(rwlock).unlock());
+}
 
 } // namespace sprig::shim

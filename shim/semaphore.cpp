@@ -1,11 +1,11 @@
 // semaphore.cpp - unnamed POSIX semaphores (sem_init) as green semaphores living inside sem_t.
 //
 // Named semaphores (sem_open) and process-shared ones (pshared != 0) are
-// shared with other processes through memory sprig does not own: sem_init
-// with pshared refuses with ENOSYS, as glibc does where it has no support;
-// see sprig(7).
+// shared with other processes: they stay glibc's (shared_sync.hpp).
 #include "blocking.hpp"
 #include "program_memory.hpp"
+#include "real.hpp"
+#include "shared_sync.hpp"
 #include "shim.hpp"
 #include "sync.hpp"
 #include "worker.hpp"
@@ -47,6 +47,9 @@ int wait_until(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
   if (!valid_nanoseconds(*abstime)) {
     return -EINVAL;
   }
+  if (shared::is_shared(sem)) {
+    return shared::sem_wait(sem, clock, abstime);
+  }
   if (green(sem).value() > 0) {
     return green(sem).wait(kNoDeadline);
   }
@@ -78,20 +81,30 @@ int sem_init(sem_t *sem, int pshared, unsigned value) {
     return set_errno_result(-EINVAL);
   }
   if (pshared != 0) {
-    return set_errno_result(-ENOSYS);
+    reinterpret_cast<uint32_t *>(sem)[green_marker_word<Semaphore>()] = 0; // no longer green
+    return real::sem_init(sem, pshared, value);
   }
   new (sem) Semaphore(value);
   mark_green_layout<Semaphore>(sem);
   return 0;
 }
 
+// A process-shared semaphore has no marker: 0, as glibc's sem_destroy.
 int sem_destroy(sem_t *sem) {
   return may_have_waiters(sem) && green(sem).busy() ? set_errno_result(-EBUSY) : 0;
 }
 
-int sem_wait(sem_t *sem) { return set_errno_result(wait_restarting(sem, kNoDeadline)); }
+int sem_wait(sem_t *sem) {
+  if (shared::is_shared(sem)) {
+    return set_errno_result(shared::sem_wait(sem, CLOCK_REALTIME, nullptr));
+  }
+  return set_errno_result(wait_restarting(sem, kNoDeadline));
+}
 
 int sem_trywait(sem_t *sem) {
+  if (shared::is_shared(sem)) {
+    return real::sem_trywait(sem);
+  }
   return green(sem).value() > 0 ? set_errno_result(green(sem).wait(kNoDeadline))
                                 : set_errno_result(-EAGAIN);
 }
@@ -108,9 +121,17 @@ int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
   return set_errno_result(wait_until(sem, clock, abstime));
 }
 
-int sem_post(sem_t *sem) { return set_errno_result(green(sem).post()); }
+int sem_post(sem_t *sem) {
+  if (shared::is_shared(sem)) {
+    return set_errno_result(shared::sem_post(sem));
+  }
+  return set_errno_result(green(sem).post());
+}
 
 int sem_getvalue(sem_t *sem, int *value) {
+  if (shared::is_shared(sem)) {
+    return real::sem_getvalue(sem, value);
+  }
   *value = static_cast<int>(green(sem).value());
   return 0;
 }

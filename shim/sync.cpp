@@ -8,8 +8,12 @@
 // and PTHREAD_COND_INITIALIZER work with no side table and no allocation.
 // Rejected: a hash map from pthread object to a green twin (a lookup and a
 // lock on every call, and a leak for objects never destroyed).
+//
+// Process-shared ones stay glibc's (shared_sync.hpp): each call below first
+// asks whether the object is one.
 #include "sync.hpp"
 #include "real.hpp"
+#include "shared_sync.hpp"
 #include "shim.hpp"
 #include "worker.hpp"
 
@@ -42,7 +46,8 @@ CondVar &green(pthread_cond_t *cond) {
 int positive(int rc) { return -rc; }
 
 int lock_until(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *abstime) {
-  int rc = green(mutex).try_lock();
+  bool shared = shared::is_shared(mutex);
+  int rc = shared ? -shared::mutex_trylock(mutex) : green(mutex).try_lock();
   if (rc != -EBUSY) {
     return positive(rc);
   }
@@ -50,7 +55,7 @@ int lock_until(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *a
   if (abstime == nullptr || absolute_to_deadline(clock, *abstime, &deadline) != 0) {
     return EINVAL; // checked only when the call would wait, as glibc does
   }
-  return positive(green(mutex).lock(deadline));
+  return shared ? shared::mutex_lock(mutex, clock, abstime) : positive(green(mutex).lock(deadline));
 }
 
 int wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
@@ -58,6 +63,9 @@ int wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
   Deadline deadline = kNoDeadline;
   if (absolute_to_deadline(clock, abstime, &deadline) != 0) {
     return EINVAL;
+  }
+  if (shared::is_shared(mutex)) {
+    return shared::green_cond_wait_shared_mutex(green(cond), mutex, deadline);
   }
   return positive(green(cond).wait(green(mutex), deadline));
 }
@@ -77,8 +85,13 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr) 
     return rc;
   }
   int type = PTHREAD_MUTEX_NORMAL;
-  if (attr != nullptr && pthread_mutexattr_gettype(attr, &type) != 0) {
+  int shared = PTHREAD_PROCESS_PRIVATE;
+  if (attr != nullptr && (pthread_mutexattr_gettype(attr, &type) != 0 ||
+                          pthread_mutexattr_getpshared(attr, &shared) != 0)) {
     return EINVAL;
+  }
+  if (shared != PTHREAD_PROCESS_PRIVATE) {
+    return real::pthread_mutex_init(mutex, attr);
   }
   if (type < PTHREAD_MUTEX_NORMAL || type > PTHREAD_MUTEX_ADAPTIVE_NP) {
     return EINVAL;
@@ -90,6 +103,9 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr) 
 // glibc's destroy writes the mutex (__kind = -1), so destroying one on a
 // read-only page faults; this one writes it back as the idle mutex of its kind.
 int pthread_mutex_destroy(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return real::pthread_mutex_destroy(mutex);
+  }
   if (green(mutex).busy()) {
     return EBUSY;
   }
@@ -98,9 +114,17 @@ int pthread_mutex_destroy(pthread_mutex_t *mutex) {
   return 0;
 }
 
-int pthread_mutex_lock(pthread_mutex_t *mutex) { return positive(green(mutex).lock(kNoDeadline)); }
+int pthread_mutex_lock(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return shared::mutex_lock(mutex, CLOCK_REALTIME, nullptr);
+  }
+  return positive(green(mutex).lock(kNoDeadline));
+}
 
 int pthread_mutex_trylock(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return shared::mutex_trylock(mutex);
+  }
   int rc = green(mutex).try_lock();
   return rc == -EDEADLK ? EBUSY : positive(rc); // glibc's trylock never says EDEADLK
 }
@@ -117,21 +141,43 @@ int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock,
   return lock_until(mutex, clock, abstime);
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *mutex) { return positive(green(mutex).unlock()); }
+int pthread_mutex_unlock(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return shared::mutex_unlock(mutex);
+  }
+  return positive(green(mutex).unlock());
+}
 
 int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr) {
   clockid_t clock = CLOCK_REALTIME;
-  if (attr != nullptr && pthread_condattr_getclock(attr, &clock) != 0) {
+  int shared = PTHREAD_PROCESS_PRIVATE;
+  if (attr != nullptr && (pthread_condattr_getclock(attr, &clock) != 0 ||
+                          pthread_condattr_getpshared(attr, &shared) != 0)) {
     return EINVAL;
   }
+  if (shared != PTHREAD_PROCESS_PRIVATE) {
+    return real::pthread_cond_init(cond, attr); // glibc's layout, with no green marker
+  }
   new (cond) CondVar(clock);
+  cond->__data.__wrefs = 0; // not a process-shared one, whatever was here before
   mark_green_layout<CondVar>(cond);
   return 0;
 }
 
-int pthread_cond_destroy(pthread_cond_t *cond) { return green(cond).busy() ? EBUSY : 0; }
+int pthread_cond_destroy(pthread_cond_t *cond) {
+  if (shared::is_shared(cond)) {
+    return real::pthread_cond_destroy(cond);
+  }
+  return green(cond).busy() ? EBUSY : 0;
+}
 
 int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex) {
+  if (shared::is_shared(cond)) {
+    return shared::cond_wait(cond, mutex, shared::kOwnClock, nullptr);
+  }
+  if (shared::is_shared(mutex)) {
+    return shared::green_cond_wait_shared_mutex(green(cond), mutex, kNoDeadline);
+  }
   return positive(green(cond).wait(green(mutex), kNoDeadline));
 }
 
@@ -142,6 +188,9 @@ int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
   if (!valid_nanoseconds(*abstime)) {
     return EINVAL;
   }
+  if (shared::is_shared(cond)) {
+    return shared::cond_wait(cond, mutex, shared::kOwnClock, abstime);
+  }
   return wait_until(cond, mutex, green(cond).clock(), *abstime);
 }
 
@@ -151,6 +200,9 @@ int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid
   if (!valid_nanoseconds(*abstime) || (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)) {
     return EINVAL;
   }
+  if (shared::is_shared(cond)) {
+    return shared::cond_wait(cond, mutex, clock, abstime);
+  }
   return wait_until(cond, mutex, clock, *abstime);
 }
 
@@ -158,6 +210,9 @@ int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid
 // as it is lets signal and broadcast on one in read-only memory (an all-zero
 // static, never waited on) return 0, as glibc's do.
 int pthread_cond_signal(pthread_cond_t *cond) {
+  if (shared::is_shared(cond)) {
+    return real::pthread_cond_signal(cond);
+  }
   if (has_green_layout<CondVar>(cond)) {
     green(cond).signal();
   }
@@ -165,6 +220,9 @@ int pthread_cond_signal(pthread_cond_t *cond) {
 }
 
 int pthread_cond_broadcast(pthread_cond_t *cond) {
+  if (shared::is_shared(cond)) {
+    return real::pthread_cond_broadcast(cond);
+  }
   if (has_green_layout<CondVar>(cond)) {
     green(cond).broadcast();
   }

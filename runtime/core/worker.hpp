@@ -174,6 +174,10 @@ public:
     }
   }
   bool in_vfork_child() const { return vfork_parent_ != nullptr; }
+  // TlsMode::kPerThread: the identity this OS thread had before sprig (main
+  // keeps it), whose robust list is the one the kernel walks when the thread
+  // ends (shim/shared_sync.hpp); nullptr in TlsMode::kShared.
+  void *kernel_thread_pointer() const { return adopted_thread_pointer_; }
   // Calls fn on every thread record in use (not free), in slot order.
   template <typename Fn> void for_each_thread(Fn fn) const {
     for (GreenThread *thread : slots_) {

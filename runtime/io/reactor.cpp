@@ -130,6 +130,7 @@ void Reactor::after_fork_in_child() {
     }
   }
   linked_waiters_ = 0;
+  remote_waits_ = 0;
   calls_.clear();
   inbox_.clear();
   // A new epoll instance and async eventfd, with every watcher re-added.
@@ -176,7 +177,7 @@ void Reactor::poll(bool may_block) {
 }
 
 bool Reactor::only_own_work_left() {
-  if (linked_waiters_ != 0 || loop_.active_handles > own_active_handles_ ||
+  if (linked_waiters_ != 0 || remote_waits_ != 0 || loop_.active_handles > own_active_handles_ ||
       loop_.active_reqs.count != 0 || !calls_.empty()) {
     return false;
   }

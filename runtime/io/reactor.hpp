@@ -178,6 +178,10 @@ public:
   // remote wake-up queued; only sprig's own handles (the wake-up async, the
   // deadline timer, and unref'ed ones such as the control socket).
   bool only_own_work_left();
+  // A green thread waits for an OS thread of its own to wake it
+  // (shim/off_worker.hpp): until it is woken, the worker is not deadlocked.
+  void expect_remote_wake() { ++remote_waits_; }
+  void remote_wake_arrived() { --remote_waits_; }
 
   // Calls fn(thread, fd) for every fd a parked green thread waits on.
   template <typename Fn> void for_each_fd_waiter(Fn fn) const {
@@ -253,6 +257,7 @@ private:
   int fd_set_ = -1; // the edge-triggered epoll set of every watched fd
   uint32_t next_generation_ = 0;
   size_t linked_waiters_ = 0;    // FdWaiters on some watcher: for only_own_work_left
+  size_t remote_waits_ = 0;      // green threads an OS thread of sprig's will wake: the same
   int64_t next_recheck_ns_ = 0;  // while waiters are linked: see recheck_registrations
   Vector<FdWatcher *> watchers_; // indexed by fd
   Vector<int> own_fds_;          // opened by init()

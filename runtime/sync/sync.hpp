@@ -54,6 +54,9 @@ public:
   int wait(Mutex &mutex, Deadline deadline);
   void signal() { waiters_.wake_one(); }
   void broadcast() { waiters_.wake_all(); }
+  // Parks on this variable only: for a caller that released its mutex itself
+  // (a process-shared one, shim/shared_sync.hpp) with no switch since.
+  int park_waiter(Deadline deadline) { return waiters_.park(WaitReason::kCond, this, deadline); }
   bool busy() const { return !waiters_.empty(); }
   clockid_t clock() const { return clock_; }
 
@@ -114,9 +117,11 @@ private:
   GreenThread *writer_ = nullptr; // bytes 0-7
   unsigned readers_ = 0;          // 8-11: read holds
   unsigned writers_waiting_ = 0;  // 12-15: writers on waiters_
-  WaitQueue waiters_;             // 16-31: wait_data: 1 for a writer, 0 for a reader
-  unsigned readers_waiting_ = 0;  // 32-35: readers on waiters_
-  unsigned unused_[3] = {};       // 36-47
+  unsigned readers_waiting_ = 0;  // 16-19: readers on waiters_
+  // 20-31: zero; bytes 28-31 are glibc's __shared, which is not zero in a
+  // process-shared lock (shim/shared_sync.hpp).
+  unsigned unused_[3] = {};
+  WaitQueue waiters_; // 32-47: wait_data: 1 for a writer, 0 for a reader
   int kind_ = static_cast<int>(RwLockKind::kFifo); // 48-51: a RwLockKind value
 };
 
@@ -142,10 +147,14 @@ public:
   unsigned count() const { return count_; }
 
 private:
-  unsigned count_;
-  unsigned arrived_ = 0;
-  WaitQueue waiters_;
-  unsigned rounds_ = 0; // completed rounds: a waiter a signal took out knows if its round ended
+  unsigned count_;       // bytes 0-3
+  unsigned arrived_ = 0; // 4-7
+  unsigned rounds_ =
+      0; // 8-11: completed rounds: a waiter a signal took out knows if its round ended
+  // 12-15: zero; glibc keeps 128 there in a process-shared barrier
+  // (shim/shared_sync.hpp).
+  unsigned unused_ = 0;
+  WaitQueue waiters_; // 16-31
 };
 
 // The state word of a once control: 0 not run, 1 running, 2 done. The waiters

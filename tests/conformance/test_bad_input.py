@@ -15,7 +15,6 @@ RUN_TIMEOUT_S = 600
 # entry that says why, sprig's result). The test checks that each still differs, exactly so, and that the
 # entry is in sprig(7).
 OWN_FDS = "sprig's own descriptors"
-SHARED = "Synchronisation objects shared outside the worker"
 CHECKS = "Error checks glibc does not make"
 DIVERGENCES = {
     # Natively the highest open fd is one of the program's; under sprig it is sprig's control socket or
@@ -33,10 +32,6 @@ DIVERGENCES = {
     "select nfds_int_max_null_timeout": (OWN_FDS, "-1 EFAULT"),
     "pselect nfds_1025_past_sets": (OWN_FDS, "-1 EFAULT"),
     "pselect nfds_int_max": (OWN_FDS, "-1 EFAULT"),
-    "pthread_barrier_init pshared_attr": (SHARED, "error ENOSYS"),
-    "pthread_rwlock_init pshared_attr": (SHARED, "error ENOSYS"),
-    "sem_init pshared_1": ("sem_init() with pshared", "-1 ENOSYS"),
-    "sem_init pshared_negative": ("sem_init() with pshared", "-1 ENOSYS"),
     # glibc neither checks the owner nor keeps the object unwritten: it writes a read-only one and faults.
     "pthread_mutex_unlock unlocked": (CHECKS, "error EPERM"),
     "pthread_mutex_unlock readonly_mutex": (CHECKS, "error EPERM"),

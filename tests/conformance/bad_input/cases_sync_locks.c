@@ -282,7 +282,7 @@ ERROR_CASE(pthread_rwlock_init, readonly_rwlock, pthread_rwlock_init(readonly_pa
 ERROR_CASE(pthread_rwlock_init, null_attr,
            pthread_rwlock_init(rw_free(), OPAQUE((const pthread_rwlockattr_t *)NULL)))
 ERROR_CASE(pthread_rwlock_init, unmapped_attr, pthread_rwlock_init(rw_free(), unmapped_page()))
-BAD_CASE(pthread_rwlock_init, pshared_attr) { /* sprig(7): process-shared locks are refused */
+BAD_CASE(pthread_rwlock_init, pshared_attr) {
   pthread_rwlockattr_t attr;
   if (pthread_rwlockattr_init(&attr) != 0 ||
       pthread_rwlockattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) != 0) {

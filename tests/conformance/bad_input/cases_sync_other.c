@@ -53,7 +53,7 @@ BAD_CASE(sem_init, value_uint_max) {
 /* the value is checked first */
 SYSCALL_CASE(sem_init, value_above_max_null_sem,
              sem_init(SEM_NULL, 0, OPAQUE((unsigned)SEM_VALUE_MAX + 1U)))
-BAD_CASE(sem_init, pshared_1) { /* sprig(7): pshared semaphores are a documented divergence */
+BAD_CASE(sem_init, pshared_1) {
   static sem_t sem;
   return SYSCALL_RESULT(sem_init(&sem, OPAQUE(1), 1));
 }
@@ -190,7 +190,7 @@ BAD_CASE(pthread_barrier_init, unmapped_attr) {
   static pthread_barrier_t barrier;
   return ERROR_RESULT(pthread_barrier_init(&barrier, unmapped_page(), 1));
 }
-BAD_CASE(pthread_barrier_init, pshared_attr) { /* sprig(7): process-shared barriers are refused */
+BAD_CASE(pthread_barrier_init, pshared_attr) {
   static pthread_barrier_t barrier;
   pthread_barrierattr_t attr;
   pthread_barrierattr_init(&attr);

@@ -1,11 +1,11 @@
-/* div_sync_outside.c - synchronisation objects used beyond the program's own threads: a mutex an OS thread started before main waits for, a process-shared mutex another program (without LD_PRELOAD) waits for, a robust mutex whose owner exited, an error-checking mutex a constructor locked, and process-shared semaphores, rwlocks and barriers. */
+/* div_sync_outside.c - synchronisation objects used beyond the program's own threads: a mutex an OS thread started before main waits for, a process-shared mutex another program (without LD_PRELOAD) waits for, a robust mutex whose owner exited (a process-private one and a process-shared one), an error-checking mutex a constructor locked, and process-shared semaphores, rwlocks and barriers. */
 /* sprig: own-test */
-/* Divergences sprig(7) lists ("Synchronisation objects shared outside the
- * worker" and "sem_init() with pshared"): under sprig the objects are green,
- * in sprig's layout, so glibc's calls from another thread or process cannot
- * see an unlock (they time out), a robust mutex never says EOWNERDEAD, and
- * process-shared semaphores, rwlocks and barriers are refused with ENOSYS.
- * test_divergences.py checks both results. */
+/* A divergence sprig(7) lists ("Synchronisation objects shared outside the
+ * worker"): under sprig the process-private objects are green, in sprig's
+ * layout, so glibc's calls from an OS thread sprig did not make cannot see
+ * an unlock (they time out), and a robust mutex whose owner thread exited
+ * never says EOWNERDEAD. The process-shared objects are glibc's, and equal
+ * native. test_divergences.py checks both results. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -168,6 +168,28 @@ static void robust_owner_died(void) {
          error_name(pthread_mutex_trylock(&robust)));
 }
 
+static pthread_mutex_t shared_robust;
+
+static void *lock_shared_and_exit(void *arg) {
+  pthread_mutex_lock(&shared_robust);
+  return arg;
+}
+
+/* The same with a process-shared robust mutex: natively the kernel marks it
+ * when the thread ends; under sprig only when the process ends. */
+static void shared_robust_owner_died(void) {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  pthread_mutex_init(&shared_robust, &attr);
+  pthread_t thread;
+  pthread_create(&thread, NULL, lock_shared_and_exit, NULL);
+  pthread_join(thread, NULL);
+  printf("trylock of a process-shared robust mutex whose owner thread exited: %s\n",
+         error_name(pthread_mutex_trylock(&shared_robust)));
+}
+
 static void process_shared_objects(void) {
   sem_t semaphore;
   printf("sem_init(pshared 1): %s\n", sem_init(&semaphore, 1, 0) == 0 ? "0" : error_name(errno));
@@ -193,6 +215,7 @@ int main(int argc, char **argv) {
   os_thread_waits();
   process_shared_mutex(argv[0]);
   robust_owner_died();
+  shared_robust_owner_died();
   printf("main unlocks an error-checking mutex a constructor locked: %s\n",
          error_name(pthread_mutex_unlock(&early_locked)));
   process_shared_objects();

@@ -1,12 +1,4 @@
-/* div_named_semaphore.c - a named semaphore (sem_open) used by two threads of one process; then posted once by this program and used by another program (this one run again without LD_PRELOAD): what each sees of the other's posts. */
-/* sprig: own-test */
-/* A divergence sprig(7) lists ("Named semaphores are not shared with other
- * processes"): under sprig this program's first call turns the semaphore
- * into a green one in the shared memory; the other program's glibc calls
- * then read and write bytes of sprig's layout: neither sees the other's
- * posts, and glibc, reading sprig's pointers as its count and waiter
- * count, aborts the other program at its sem_post. test_divergences.py
- * checks both results. */
+/* named_semaphore_processes.c - a named semaphore (sem_open) used by two threads of one process; then posted once by this program and used by another program (this one run again without LD_PRELOAD): what each sees of the other's posts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +37,7 @@ int main(int argc, char **argv) {
   }
   alarm(20);
   char name[64];
-  snprintf(name, sizeof name, "/div_named_semaphore.%d", (int)getpid());
+  snprintf(name, sizeof name, "/named_semaphore_processes.%d", (int)getpid());
 
   sem_t *local = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
   if (local == SEM_FAILED) {
