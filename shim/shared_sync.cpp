@@ -29,6 +29,7 @@ constexpr unsigned kCondSharedBit = 1; // __PTHREAD_COND_SHARED_MASK in __wrefs
 constexpr int kFutexShared = 128;      // a barrier's or a semaphore's `shared`/`private` int
 constexpr size_t kBarrierSharedOffset = 12;
 constexpr size_t kSemaphoreSharedOffset = 8;
+constexpr int kSharedObjectSpins = 32;
 
 int int_at(const void *object, size_t offset) {
   int value;
@@ -156,6 +157,16 @@ template <typename Call> int under_kernel_identity(const pthread_mutex_t *mutex,
 template <typename Attempt>
 int retry_between_naps(Attempt attempt, int busy, WaitReason reason, const void *object,
                        Deadline deadline, bool interruptible) {
+  // While nothing else can run on this worker, a few tries between yields of
+  // the CPU first: another process often releases the object within
+  // microseconds, well before a nap (a timer and a reactor poll) would end.
+  for (int spin = 0; spin < kSharedObjectSpins && !Worker::current()->others_runnable(); ++spin) {
+    int rc = attempt();
+    if (rc != busy) {
+      return rc;
+    }
+    real::sched_yield();
+  }
   for (DoublingNap nap(kSharedObjectFirstNapNs, kSharedObjectLongestNapNs);;) {
     int rc = attempt();
     if (rc != busy) {

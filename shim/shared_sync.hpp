@@ -20,12 +20,14 @@
 //     another process is seen at the next try. Taking it on the worker matters: glibc records the
 //     owner by the kernel thread ID, and a robust mutex on the robust list the kernel knows for
 //     this OS thread, which it walks when the process dies.
-//   - A condition variable or barrier wait is glibc's, on a helper OS thread
-//     (off_worker.hpp). For a condition wait the helper waits with a relay
-//     mutex of its own; the caller unlocks the program's mutex only once the
-//     helper has unlocked the relay, that is, once glibc has counted it as a
-//     waiter, so no signal sent after the caller's unlock is missed; it then
-//     takes the program's mutex again on the worker.
+//   - A condition variable or barrier wait is glibc's, on a pooled helper OS
+//     thread (off_worker.hpp). For a condition wait the helper waits with a
+//     relay mutex of its own; the caller unlocks the program's mutex only
+//     once the helper has unlocked the relay, that is, once glibc has counted
+//     it as a waiter, so no signal sent after the caller's unlock is missed;
+//     it then takes the program's mutex again on the worker. A cancelled
+//     waiter ends the helper's wait with a broadcast (a spurious wake-up for
+//     the other waiters, which POSIX allows).
 //
 // Invariants
 //   - Green threads of one worker share its kernel thread ID, which glibc

@@ -43,6 +43,12 @@ int wait_on_helper(void *pointer) {
   return rc;
 }
 
+// Ends the helper's wait early: a broadcast, which the other waiters take for
+// a spurious wake-up (a condition wait may have those).
+void end_helper_wait(void *pointer) {
+  real::pthread_cond_broadcast(static_cast<CondWait *>(pointer)->cond);
+}
+
 // True once glibc has counted the helper as a waiter: its wait unlocks the
 // relay only after that.
 bool helper_counted(const CondWait &wait) {
@@ -92,11 +98,11 @@ int cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
     }
   }
   if (int unlocked = unlock(mutex); unlocked != 0) {
-    call.cancel(); // not the caller's (EPERM): glibc's wait undoes its count
-    call.wait(WaitReason::kCond, cond, false);
+    end_helper_wait(&wait); // not the caller's (EPERM): nothing to wait for
+    call.wait(WaitReason::kCond, cond);
     return unlocked;
   }
-  int rc = call.wait(WaitReason::kCond, cond, true);
+  int rc = call.wait(WaitReason::kCond, cond, end_helper_wait);
   int relocked = relock(mutex);
   if (relocked != 0) {
     return relocked; // EOWNERDEAD, as glibc's wait says it
@@ -129,7 +135,7 @@ int barrier_wait(pthread_barrier_t *barrier) {
   if (int rc = call.start(); rc != 0) {
     return rc;
   }
-  return call.wait(WaitReason::kBarrier, barrier, false);
+  return call.wait(WaitReason::kBarrier, barrier);
 }
 
 } // namespace sprig::shim::shared
