@@ -1,5 +1,6 @@
 // signals.cpp - masks, queues, routing and handler calls for green threads (design in signals.hpp;
-// the kernel's side, the trampoline, is trampoline.cpp).
+// the kernel's side, the trampoline, is trampoline.cpp; the dispositions and the rest of the
+// process-wide side are signals_process.cpp).
 #include "signals.hpp"
 #include "signals_internal.hpp"
 
@@ -7,15 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <dlfcn.h>
-#include <sys/syscall.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 namespace sprig::signals {
-
-bool g_take_over = false;
-std::atomic<bool> g_active{false};
 
 namespace {
 // <linux/signal.h>'s SS_AUTODISARM, and the kernel's MINSIGSTKSZ (glibc's
@@ -23,11 +18,6 @@ namespace {
 constexpr int kAutoDisarm = static_cast<int>(1U << 31);
 constexpr size_t kKernelMinimumStack = 2048;
 } // namespace
-
-// Shared with trampoline.cpp (signals_internal.hpp).
-struct sigaction g_actions[kMaxSignal + 1];
-KernelSigaction g_kernel_sigaction = nullptr;
-std::atomic<Worker *> g_forward_to{nullptr};
 
 SignalSet mask_during(SignalSet before, const struct sigaction &action, int signal_number) {
   return (before | set_of(&action.sa_mask) |
@@ -45,17 +35,6 @@ bool on_alternate_stack(const GreenThread *thread, uintptr_t sp) {
 }
 
 namespace {
-
-// sprig's own kernel action for a fault signal (the stack-overflow report),
-// which stands for the program's default.
-struct sigaction g_own_actions[kMaxSignal + 1];
-bool g_has_own_action[kMaxSignal + 1] = {};
-SignalSet g_reserved = 0; // sprig's own (the dump signal): the program's handler is only recorded
-
-long raw_set_mask(SignalSet mask) {
-  return raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&mask), 0,
-                     sizeof mask);
-}
 
 bool alive(const GreenThread *thread) {
   return (thread->state == ThreadState::kRunnable || thread->state == ThreadState::kRunning ||
@@ -231,146 +210,6 @@ void to_sigset(SignalSet signals, sigset_t *set) {
   memcpy(set, &signals, sizeof signals);
 }
 
-int kernel_sigaction(int signal_number, const struct sigaction *action,
-                     struct sigaction *previous) {
-  if (g_kernel_sigaction == nullptr) {
-    auto next = reinterpret_cast<KernelSigaction>(dlsym(RTLD_NEXT, "sigaction"));
-    g_kernel_sigaction = next != nullptr ? next : ::sigaction;
-  }
-  return g_kernel_sigaction(signal_number, action, previous);
-}
-
-std::atomic<bool> g_pool_started{false};
-
-PoolStartGuard::PoolStartGuard() {
-  if (g_pool_started.load(std::memory_order_acquire)) {
-    return;
-  }
-  SignalSet all = ~SignalSet{0};
-  raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
-              reinterpret_cast<long>(&saved_), sizeof all);
-  blocked_ = true;
-}
-
-PoolStartGuard::~PoolStartGuard() {
-  if (blocked_) {
-    g_pool_started.store(true, std::memory_order_release);
-    raw_set_mask(saved_);
-  }
-}
-
-void reserve(int signal_number) { g_reserved |= bit(signal_number); }
-
-void note_own_action(int signal_number, const struct sigaction &action) {
-  g_own_actions[signal_number] = action;
-  g_has_own_action[signal_number] = true;
-}
-
-void start(Worker &worker) {
-  WorkerSignals &state = worker.signals();
-  SignalSet mask = 0;
-  raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, reinterpret_cast<long>(&mask), sizeof mask);
-  state.base_mask = mask;
-  state.kernel_mask = mask;
-  raw_syscall(SYS_sigaltstack, 0, reinterpret_cast<long>(&state.initial_alt_stack), 0, 0);
-  kernel_sigaction(SIGINT, nullptr, nullptr); // resolves the pointer
-  g_forward_to.store(&worker, std::memory_order_release);
-  learn_own_code();
-  if (!g_take_over || g_active.load(std::memory_order_relaxed)) {
-    return; // no preload, or a later worker: the table is the process's
-  }
-  for (int number = 1; number <= kMaxSignal; ++number) {
-    if ((bit(number) & kNeverBlocked) != 0) {
-      continue;
-    }
-    struct sigaction current {};
-    if (g_kernel_sigaction(number, nullptr, &current) != 0) {
-      continue;
-    }
-    g_actions[number] = current;
-    // A fault handler set before main (a sanitizer's) stays the kernel's.
-    if (is_handler(current) && (bit(number) & kFaultSignals) == 0) {
-      install_trampoline(number, current); // set before main, by a constructor
-    }
-  }
-  g_active.store(true);
-}
-
-int set_action(int signal_number, const struct sigaction *action, struct sigaction *previous) {
-  if (signal_number < 1 || signal_number > kMaxSignal ||
-      (bit(signal_number) & kNeverBlocked) != 0 || !g_active.load()) {
-    return kernel_sigaction(signal_number, action, previous) == 0 ? 0 : -errno;
-  }
-  struct sigaction wanted {};
-  if (action != nullptr) {
-    wanted = *action;
-  }
-  SignalSet all = ~SignalSet{0};
-  SignalSet saved = 0;
-  raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
-              reinterpret_cast<long>(&saved), sizeof all);
-  struct sigaction old = g_actions[signal_number];
-  int rc = 0;
-  if (action != nullptr && (g_reserved & bit(signal_number)) == 0) {
-    if (is_handler(wanted)) {
-      install_trampoline(signal_number, wanted);
-    } else if (wanted.sa_handler == SIG_DFL && g_has_own_action[signal_number]) {
-      g_kernel_sigaction(signal_number, &g_own_actions[signal_number], nullptr);
-    } else if (g_kernel_sigaction(signal_number, &wanted, nullptr) != 0) {
-      rc = -errno;
-    }
-  }
-  if (action != nullptr && rc == 0) {
-    g_actions[signal_number] = wanted;
-  }
-  raw_set_mask(saved);
-  if (rc == 0 && previous != nullptr) {
-    *previous = old;
-  }
-  return rc;
-}
-
-void reset_to_default(int signal_number) {
-  struct sigaction reset {};
-  reset.sa_handler = SIG_DFL;
-  set_action(signal_number, &reset, nullptr);
-}
-
-struct sigaction action_of(int signal_number) {
-  if (!g_active.load(std::memory_order_relaxed)) {
-    struct sigaction current {};
-    kernel_sigaction(signal_number, nullptr, &current);
-    return current;
-  }
-  return g_actions[signal_number];
-}
-
-void act_on_default(int signal_number) {
-  SignalSet signal = bit(signal_number);
-  constexpr SignalSet kIgnoredByDefault = bit(SIGCHLD) | bit(SIGCONT) | bit(SIGURG) | bit(SIGWINCH);
-  if ((signal & kIgnoredByDefault) != 0) {
-    return;
-  }
-  // The kernel's disposition is the default too, except for sprig's own.
-  struct sigaction current {};
-  kernel_sigaction(signal_number, nullptr, &current);
-  if (current.sa_handler != SIG_DFL) {
-    struct sigaction reset {};
-    reset.sa_handler = SIG_DFL;
-    kernel_sigaction(signal_number, &reset, nullptr);
-  }
-  SignalSet saved = 0;
-  SignalSet unblock = signal;
-  raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, reinterpret_cast<long>(&unblock),
-              reinterpret_cast<long>(&saved), sizeof unblock);
-  raw_syscall(SYS_tgkill, getpid(), raw_syscall(SYS_gettid, 0, 0, 0, 0), signal_number, 0);
-  // A stop signal returns here once the process is continued.
-  raw_set_mask(saved);
-  if (current.sa_handler != SIG_DFL) {
-    kernel_sigaction(signal_number, &current, nullptr);
-  }
-}
-
 void set_kernel_mask(Worker &worker, SignalSet mask) {
   worker.signals().kernel_mask = mask;
   raw_set_mask(mask);
@@ -405,18 +244,6 @@ bool interruptible(WaitReason reason) {
   default:
     return false;
   }
-}
-
-void stop(Worker &worker) {
-  Worker *expected = &worker;
-  g_forward_to.compare_exchange_strong(expected, nullptr);
-}
-
-void run_with_mask(SignalSet mask, void (*function)(void *), void *argument) {
-  SignalSet all = ~SignalSet{0};
-  raw_set_mask(mask);
-  function(argument);
-  raw_set_mask(all);
 }
 
 void after_fork_in_child(Worker &worker, GreenThread *self) {

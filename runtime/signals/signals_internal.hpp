@@ -1,5 +1,6 @@
-// signals_internal.hpp - what signals.cpp (masks, queues, handler calls in normal context) and
-// trampoline.cpp (the kernel's handler) share; not for the rest of the runtime.
+// signals_internal.hpp - what signals.cpp (masks, queues, handler calls in normal context),
+// signals_process.cpp (dispositions) and trampoline.cpp (the kernel's handler) share; not for the
+// rest of the runtime.
 #pragma once
 
 #include "signals.hpp"
@@ -7,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdint>
+#include <sys/syscall.h>
 
 namespace sprig::signals {
 
@@ -36,6 +38,12 @@ void set_thread_mask(Worker &worker, GreenThread *self, SignalSet mask);
 // handler starts (set_action, safe in the trampoline: raw system calls and
 // libc's sigaction, with every signal blocked meanwhile).
 void reset_to_default(int signal_number);
+// Sets the OS thread's kernel mask (raw system call, no interposer): inline,
+// for set_kernel_mask on the switch path.
+inline long raw_set_mask(SignalSet mask) {
+  return raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&mask), 0,
+                     sizeof mask);
+}
 
 // trampoline.cpp: runs a handler (on the thread's alternate stack when it
 // asks for SA_ONSTACK and has one; `thread` null: the kernel's stack).
