@@ -68,6 +68,10 @@ size_t StackPool::page_size() {
 }
 
 StackPool::~StackPool() {
+  Stack warm;
+  while (reuse_other_size(other_size_, &warm)) {
+    unmap_stack(warm);
+  }
   while (all_regions_ != nullptr) {
     unmap_region(all_regions_);
   }
@@ -233,10 +237,49 @@ void StackPool::note_unmapped(size_t size) {
   mapped_bytes_ -= size;
 }
 
+bool StackPool::keep_other_size(const Stack &stack) {
+  if (other_size_count_ == 0) {
+    other_size_ = stack.size;
+  }
+  if (stack.size != other_size_ || other_size_count_ >= kOtherSizeLimit ||
+      other_size_count_ >= pool_limit_) {
+    return false;
+  }
+#if defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(stack.low, stack.size);
+#endif
+  auto *entry = reinterpret_cast<FreeStack *>(static_cast<char *>(stack.low) + stack.size) - 1;
+  entry->next = other_size_free_;
+  entry->region = nullptr;
+  entry->slot = 0;
+  entry->valgrind_id = stack.valgrind_id;
+  other_size_free_ = entry;
+  ++other_size_count_;
+  return true;
+}
+
+bool StackPool::reuse_other_size(size_t size, Stack *stack) {
+  if (size != other_size_ || other_size_free_ == nullptr) {
+    return false;
+  }
+  FreeStack *entry = other_size_free_;
+#if defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(entry, sizeof *entry);
+#endif
+  other_size_free_ = entry->next;
+  --other_size_count_;
+  stack->size = size;
+  stack->low = reinterpret_cast<char *>(entry + 1) - size;
+  stack->region = nullptr;
+  stack->slot = 0;
+  stack->valgrind_id = entry->valgrind_id;
+  return true;
+}
+
 int StackPool::acquire(size_t size, Stack *stack) {
   size = size == 0 ? default_size_ : round_up_to_page(size);
   if (size != default_size_) {
-    return map_stack(size, stack);
+    return reuse_other_size(size, stack) ? 0 : map_stack(size, stack);
   }
   if (free_list_ == nullptr) {
     return carve(stack);
@@ -260,7 +303,9 @@ void StackPool::release(const Stack &stack) {
     return;
   }
   if (stack.region == nullptr) {
-    unmap_stack(stack);
+    if (!keep_other_size(stack)) {
+      unmap_stack(stack);
+    }
     return;
   }
 #if defined(__SANITIZE_ADDRESS__)

@@ -41,7 +41,16 @@ struct Stack {
 // split maps, MADV_DONTNEED does not either). Rejected: raising
 // vm.max_map_count (a system setting a library must not need).
 //
-// Stacks of other sizes are one mapping each and are never pooled.
+// Stacks of other sizes are one mapping each. Released ones of one such size,
+// the size of the first kept, are kept warm too, up to kOtherSizeLimit:
+// programs that pass an attribute usually pass the same one to every
+// thread, and glibc's default (RLIMIT_STACK, often 8 MiB), which
+// pthread_attr_getstacksize reports for an attribute that sets no size, is
+// not sprig's. CPython's threads are such: without this cache each of them
+// cost an mmap, a guard, first-touch faults and an munmap (18% of the CPU of
+// 10,000 short-lived Python threads, issue 16's corun tasks).
+// Rejected: a cache per size (a program rarely uses two non-default sizes at
+// once, and each would hold memory).
 class StackPool {
 public:
   StackPool() = default;
@@ -57,7 +66,7 @@ public:
   int acquire(size_t size, Stack *stack);
   void release(const Stack &stack);
 
-  size_t pooled() const { return pooled_count_; }  // warm, waiting for reuse
+  size_t pooled() const { return pooled_count_ + other_size_count_; } // warm, waiting for reuse
   size_t mapped() const { return mapped_count_; }  // in use or warm: holding memory
   size_t regions() const { return region_count_; } // mappings of default-size stacks
   // Address space of the mapped stacks (usable bytes), now and at its peak.
@@ -83,6 +92,14 @@ private:
   void unmap_region(StackRegion *region);
   int map_stack(size_t size, Stack *stack);
   void unmap_stack(const Stack &stack);
+
+  static constexpr size_t kOtherSizeLimit = 256;
+  // The warm stacks of the one other size kept: a FreeStack at the top of each.
+  size_t other_size_ = 0;
+  size_t other_size_count_ = 0;
+  FreeStack *other_size_free_ = nullptr;
+  bool keep_other_size(const Stack &stack);
+  bool reuse_other_size(size_t size, Stack *stack);
 
   size_t default_size_ = size_t{256} * 1024;
   size_t pool_limit_ = 1024;

@@ -134,7 +134,7 @@ TEST_CASE("stack pool: a stack given back to the kernel comes back zeroed, its g
   pool.release(again);
 }
 
-TEST_CASE("stack pool: other sizes are rounded to pages and never pooled") {
+TEST_CASE("stack pool: other sizes are rounded to pages; those of one size are kept warm") {
   sprig::StackPool pool;
   pool.configure(64 * kKiB, 8);
   size_t page = sprig::StackPool::page_size();
@@ -144,15 +144,41 @@ TEST_CASE("stack pool: other sizes are rounded to pages and never pooled") {
   touch_ends(odd);
   CHECK(pool.mapped() == 1);
   pool.release(odd);
-  CHECK(pool.mapped() == 0);
-  CHECK(pool.pooled() == 0);
+  CHECK(pool.mapped() == 1); // kept warm
+  CHECK(pool.pooled() == 1);
 
+  sprig::Stack again;
+  REQUIRE(pool.acquire(100000, &again) == 0);
+  CHECK(again.low == odd.low); // the same stack, reused
+  CHECK(again.size == odd.size);
+  CHECK(pool.pooled() == 0);
+  touch_ends(again);
+
+  // Once none of that size is warm, the next size released is the one kept;
+  // a stack of any other size is unmapped.
   sprig::Stack big;
   REQUIRE(pool.acquire(8 * kMiB, &big) == 0);
   touch_ends(big);
   pool.release(big);
-  CHECK(pool.mapped() == 0);
-  CHECK(pool.pooled() == 0);
+  CHECK(pool.pooled() == 1);
+  pool.release(again);
+  CHECK(pool.pooled() == 1);
+  CHECK(pool.mapped() == 1);
+  sprig::Stack big_again;
+  REQUIRE(pool.acquire(8 * kMiB, &big_again) == 0);
+  CHECK(big_again.low == big.low);
+  pool.release(big_again);
+
+  // Up to the pool limit (8 here).
+  std::vector<sprig::Stack> stacks(10);
+  for (sprig::Stack &stack : stacks) {
+    REQUIRE(pool.acquire(8 * kMiB, &stack) == 0);
+  }
+  for (const sprig::Stack &stack : stacks) {
+    pool.release(stack);
+  }
+  CHECK(pool.pooled() == 8);
+  CHECK(pool.mapped() == 8);
 }
 
 TEST_CASE("stack pool: in_guard covers exactly the page below the stack") {
