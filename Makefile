@@ -72,7 +72,7 @@ DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config s
 # Real programs run under sprig by tests/real (a test skips, saying so, when
 # its program is missing).
 DEB_PACKAGES += curl memcached redis-server redis-tools sqlite3 ruby perl haproxy \
-	mariadb-server-core mariadb-client tinyproxy apache2 lmdb-utils python3-lmdb
+	mariadb-server-core mariadb-client tinyproxy apache2 lmdb-utils python3-lmdb python3-gevent
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
 	format check-format lint help examples bench-build bench-plot demo-build

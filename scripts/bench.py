@@ -17,6 +17,8 @@ Suites, in the order they run:
   http     the demo's thread-per-connection HTTP server under wrk at 1,000
            connections, natively and under sprig (bench_http.py)
   corun    the direct-API corun workloads of tests/examples (bench_corun.py)
+  corun-py the same three workloads written in Python (tests/bench/python): threading
+           natively and under sprig, gevent and asyncio (bench_corun_py.py)
 sprig's identity modes: SPRIG_TLS=thread, the default (a glibc identity per
 green thread), and SPRIG_TLS=shared (one per OS thread) are both measured in
 the same run, micro and memory; the tables show them side by side with their
@@ -41,6 +43,7 @@ import sys
 import time
 
 import bench_corun
+import bench_corun_py
 import bench_echo
 import bench_http
 import bench_memory
@@ -50,7 +53,7 @@ import bench_targets
 from bench_common import BenchError, Figures
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-SUITES = ("micro", "memory", "maxlive", "echo", "http", "corun")
+SUITES = ("micro", "memory", "maxlive", "echo", "http", "corun", "corun-py")
 MAX_LIVE_REPS = 3
 
 
@@ -112,6 +115,8 @@ def measure(figures, options):
         bench_http.measure(figures, build, reps, smoke, log)
     if "corun" in options.suites:
         bench_corun.measure(figures, build, reps, smoke, log)
+    if "corun-py" in options.suites:
+        bench_corun_py.measure(figures, build, reps, smoke, log)
 
 
 def report(figures, options, seconds, pressure):
@@ -144,7 +149,9 @@ def report(figures, options, seconds, pressure):
                                 comparisons)
     if "corun" in options.suites:
         bench_report.corun_table(figures, bench_corun.params_of(smoke))
-    targets = bench_targets.all_targets(figures, options.suites, smoke)
+    if "corun-py" in options.suites:
+        bench_report.corun_py_table(figures, bench_corun_py.table_rows(smoke), comparisons)
+    targets = bench_targets.all_targets(figures, options.suites, smoke, bench_corun_py.table_rows(smoke))
     bench_targets.print_targets(targets)
     return comparisons, tls_comparisons, targets
 

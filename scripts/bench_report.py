@@ -3,7 +3,10 @@
 Every cell is "median (min-max)" over the repetitions. Each ratio column says
 which way it divides: native/sprig for times and memory (how many times less
 sprig needs), sprig/native for rates and thread counts (how many times more
-sprig does); above 1 is in sprig's favour either way.
+sprig does); above 1 is in sprig's favour either way. The one exception is
+the corun-py table, which divides wall seconds sprig/native and sprig/gevent,
+as issue 16 states its target ("sprig's threads beat native threads and
+gevent"): there below 1 is in sprig's favour, and the table's title says so.
 
 sprig's two identity modes stand side by side: SPRIG_TLS=thread (the default,
 a glibc identity per green thread; figures without tls=, runtime=sprig) and
@@ -215,3 +218,38 @@ def corun_table(figures, params_list):
     print_table("corun workloads (tests/examples, sprig's direct API: no native twin), whole program",
                 ["program and arguments", "work per wall second (min-max)", "wall s", "CPU s", "peak RSS MiB"],
                 rows)
+
+
+def corun_py_table(figures, rows_wanted, comparisons):
+    """rows_wanted: [(workload, what it does, {runtime: params})] for the runtimes native, sprig, gevent
+    and asyncio. The first table has the whole program's wall seconds with sprig/native and
+    sprig/gevent; the second each runtime's time around the workload alone, CPU and peak RSS. The
+    sprig/gevent comparisons go to the results' "comparisons" with gevent's figure as the twin
+    (under the key "native") and ratio_of "sprig/gevent"."""
+    runtimes = ("native", "sprig", "gevent", "asyncio")
+    rows = []
+    detail_rows = []
+    for workload, what, params in rows_wanted:
+        ids = {runtime: figure_id("corun_py_wall", params[runtime]) for runtime in runtimes}
+        ratios = []
+        for twin in ("native", "gevent"):
+            item = comparison(figures, ids["sprig"], ids[twin], "sprig/native")
+            item["ratio_of"] = f"sprig/{twin}"
+            comparisons.append(item)
+            ratios.append(f"{item['ratio']:.2f}x")
+        rows.append([f"{workload}: {what}"] + [cell(figures.by_id(ids[runtime]), 2) for runtime in runtimes] + ratios)
+        for runtime in runtimes:
+            detail_rows.append([workload, runtime, cell(figures.get("corun_py_work", params[runtime]), 2),
+                                cell(figures.get("corun_py_cpu", params[runtime]), 2),
+                                cell(figures.get("corun_py_peak_rss", params[runtime]), 1)])
+    print_table("corun in Python (tests/bench/python, issue 16's benchmark): wall s of the whole program, lower is\n"
+                "better; native and sprig run the same threading.Thread code (sprig: LD_PRELOAD=libsprig.so),\n"
+                "gevent that code after monkey.patch_all(), asyncio its asyncio version; sprig/native and\n"
+                "sprig/gevent divide the medians: below 1 is in sprig's favour; wall s comes in steps of\n"
+                "bench_common's 0.05 s poll for the program's end",
+                ["workload", "native s (min-max)", "sprig s (min-max)", "gevent s (min-max)", "asyncio s (min-max)",
+                 "sprig/native", "sprig/gevent"], rows)
+    print_table("corun in Python, each runtime: work s is the program's own time around the workload (no\n"
+                "interpreter start-up or imports), CPU s and peak RSS the whole program's",
+                ["workload", "runtime", "work s (min-max)", "CPU s (min-max)", "peak RSS MiB (min-max)"],
+                detail_rows)
