@@ -73,9 +73,11 @@ DEB_PACKAGES := libuv1-dev libunwind-dev doctest-dev python3-pytest pkg-config s
 # its program is missing).
 DEB_PACKAGES += curl memcached redis-server redis-tools sqlite3 ruby perl haproxy \
 	mariadb-server-core mariadb-client tinyproxy apache2 lmdb-utils python3-lmdb python3-gevent
+# The compressors of the cpu suite of make bench (scripts/bench_cpu.py); xz-utils is in Debian's base.
+DEB_PACKAGES += pigz zstd xz-utils
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
-	format check-format lint help examples bench-build bench-plot demo-build
+	format check-format lint help examples bench-build bench-plot demo-build soak
 
 all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc $(BUILD)/libsprig.so
 
@@ -87,6 +89,7 @@ help:
 	@echo "make test       unit tests, then the pytest suite"
 	@echo "make bench      micro, memory and echo benchmarks, sprig against native, with ratios"
 	@echo "make bench-plot docs/bench-*.png from the latest make bench"
+	@echo "make soak       echo soak: 10,000 connections for 60 s under sprig, every byte checked"
 	@echo "make asan|tsan  unit tests under AddressSanitizer / ThreadSanitizer"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): bin/sprig, the libraries,"
 	@echo "                headers, sprig.pc, sprig(1), libsprig(3), sprig(7)"
@@ -232,6 +235,9 @@ demo: all examples demo-build
 
 bench: all bench-build examples demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py
+
+soak: all bench-build
+	$(PYTHON) scripts/soak.py --build $(BUILD)
 
 bench-plot: | $(DEPS_STAMP)
 	@test -f $(BUILD)/bench/results.json || $(MAKE) bench

@@ -19,6 +19,8 @@ Suites, in the order they run:
   corun    the direct-API corun workloads of tests/examples (bench_corun.py)
   corun-py the same three workloads written in Python (tests/bench/python): threading
            natively and under sprig, gevent and asyncio (bench_corun_py.py)
+  cpu      CPU-bound programs with two busy threads natively and under sprig: xz -T2,
+           zstd -T2, pigz -p 2 on 200 MB and a C program's two compute threads (bench_cpu.py)
 sprig's identity modes: SPRIG_TLS=thread, the default (a glibc identity per
 green thread), and SPRIG_TLS=shared (one per OS thread) are both measured in
 the same run, micro and memory; the tables show them side by side with their
@@ -44,6 +46,7 @@ import time
 
 import bench_corun
 import bench_corun_py
+import bench_cpu
 import bench_echo
 import bench_http
 import bench_memory
@@ -53,7 +56,7 @@ import bench_targets
 from bench_common import BenchError, Figures
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-SUITES = ("micro", "memory", "maxlive", "echo", "http", "corun", "corun-py")
+SUITES = ("micro", "memory", "maxlive", "echo", "http", "corun", "corun-py", "cpu")
 MAX_LIVE_REPS = 3
 
 
@@ -117,6 +120,8 @@ def measure(figures, options):
         bench_corun.measure(figures, build, reps, smoke, log)
     if "corun-py" in options.suites:
         bench_corun_py.measure(figures, build, reps, smoke, log)
+    if "cpu" in options.suites:
+        bench_cpu.measure(figures, build, reps, smoke, log)
 
 
 def report(figures, options, seconds, pressure):
@@ -151,7 +156,11 @@ def report(figures, options, seconds, pressure):
         bench_report.corun_table(figures, bench_corun.params_of(smoke))
     if "corun-py" in options.suites:
         bench_report.corun_py_table(figures, bench_corun_py.table_rows(smoke), comparisons)
-    targets = bench_targets.all_targets(figures, options.suites, smoke, bench_corun_py.table_rows(smoke))
+    if "cpu" in options.suites:
+        bench_report.cpu_table(figures, bench_cpu.table_rows(smoke), bench_cpu.input_of(smoke), bench_cpu.cores(),
+                               comparisons)
+    targets = bench_targets.all_targets(figures, options.suites, smoke, bench_corun_py.table_rows(smoke),
+                                        bench_cpu.table_rows(smoke))
     bench_targets.print_targets(targets)
     return comparisons, tls_comparisons, targets
 

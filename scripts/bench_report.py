@@ -253,3 +253,30 @@ def corun_py_table(figures, rows_wanted, comparisons):
                 "interpreter start-up or imports), CPU s and peak RSS the whole program's",
                 ["workload", "runtime", "work s (min-max)", "CPU s (min-max)", "peak RSS MiB (min-max)"],
                 detail_rows)
+
+
+def cpu_table(figures, rows_wanted, input_params, cores, comparisons):
+    """rows_wanted: bench_cpu.table_rows(); each row the native and sprig medians of the whole
+    program's wall and CPU seconds, with sprig/native of the wall seconds (to the results'
+    "comparisons", ratio_of "sprig/native": below 1 is in sprig's favour)."""
+    rows = []
+    for workload, command, params, _two_threads in rows_wanted:
+        ids = {runtime: figure_id("cpu_bound_wall", params[runtime]) for runtime in ("native", "sprig")}
+        item = comparison(figures, ids["sprig"], ids["native"], "sprig/native")
+        comparisons.append(item)
+        if figures.has("cpu_bound_output", params["native"]):
+            output = f"{figures.median('cpu_bound_output', params['native']):,.1f} MiB, same sha256"
+        else:
+            output = "same checksum"
+        rows.append([command, cell(figures.by_id(ids["native"]), 2), cell(figures.by_id(ids["sprig"]), 2),
+                     f"{item['ratio']:.2f}x", cell(figures.get("cpu_bound_cpu", params["native"]), 2),
+                     cell(figures.get("cpu_bound_cpu", params["sprig"]), 2), output])
+    data = figures.get("cpu_bound_input", input_params)
+    print_table(f"CPU-bound programs (issue 16's first row): wall s of the whole program, lower is better;\n"
+                f"{cores} cores usable (sched_getaffinity); sprig/native divides the wall medians: about 1 when\n"
+                f"sprig's green threads use every core, about 2 for two busy threads on one OS thread; CPU s is\n"
+                f"user + system; input {data['median']:,.1f} MiB, {data['info'][0]};\n"
+                f"the first run of each compressor writes its output to a file, checked native = sprig, the\n"
+                f"others to /dev/null; wall s comes in steps of bench_common's 0.05 s poll for the program's end",
+                ["workload", "native wall s (min-max)", "sprig wall s (min-max)", "sprig/native",
+                 "native CPU s (min-max)", "sprig CPU s (min-max)", "output, native and sprig"], rows)
