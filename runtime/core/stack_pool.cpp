@@ -237,6 +237,29 @@ void StackPool::note_unmapped(size_t size) {
   mapped_bytes_ -= size;
 }
 
+// A warm stack waits on a list through a FreeStack in its top bytes.
+void StackPool::push_warm(FreeStack **list, const Stack &stack) {
+  auto *entry = reinterpret_cast<FreeStack *>(static_cast<char *>(stack.low) + stack.size) - 1;
+  entry->next = *list;
+  entry->region = stack.region;
+  entry->slot = stack.slot;
+  entry->valgrind_id = stack.valgrind_id;
+  *list = entry;
+}
+
+void StackPool::pop_warm(FreeStack **list, size_t size, Stack *stack) {
+  FreeStack *entry = *list;
+#if defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(entry, sizeof *entry);
+#endif
+  *list = entry->next;
+  stack->size = size;
+  stack->low = reinterpret_cast<char *>(entry + 1) - size;
+  stack->region = entry->region;
+  stack->slot = entry->slot;
+  stack->valgrind_id = entry->valgrind_id;
+}
+
 bool StackPool::keep_other_size(const Stack &stack) {
   if (other_size_count_ == 0) {
     other_size_ = stack.size;
@@ -245,15 +268,7 @@ bool StackPool::keep_other_size(const Stack &stack) {
       other_size_count_ >= pool_limit_) {
     return false;
   }
-#if defined(__SANITIZE_ADDRESS__)
-  ASAN_UNPOISON_MEMORY_REGION(stack.low, stack.size);
-#endif
-  auto *entry = reinterpret_cast<FreeStack *>(static_cast<char *>(stack.low) + stack.size) - 1;
-  entry->next = other_size_free_;
-  entry->region = nullptr;
-  entry->slot = 0;
-  entry->valgrind_id = stack.valgrind_id;
-  other_size_free_ = entry;
+  push_warm(&other_size_free_, stack);
   ++other_size_count_;
   return true;
 }
@@ -262,17 +277,8 @@ bool StackPool::reuse_other_size(size_t size, Stack *stack) {
   if (size != other_size_ || other_size_free_ == nullptr) {
     return false;
   }
-  FreeStack *entry = other_size_free_;
-#if defined(__SANITIZE_ADDRESS__)
-  ASAN_UNPOISON_MEMORY_REGION(entry, sizeof *entry);
-#endif
-  other_size_free_ = entry->next;
+  pop_warm(&other_size_free_, size, stack);
   --other_size_count_;
-  stack->size = size;
-  stack->low = reinterpret_cast<char *>(entry + 1) - size;
-  stack->region = nullptr;
-  stack->slot = 0;
-  stack->valgrind_id = entry->valgrind_id;
   return true;
 }
 
@@ -284,17 +290,8 @@ int StackPool::acquire(size_t size, Stack *stack) {
   if (free_list_ == nullptr) {
     return carve(stack);
   }
-  FreeStack *entry = free_list_;
-#if defined(__SANITIZE_ADDRESS__)
-  ASAN_UNPOISON_MEMORY_REGION(entry, sizeof *entry);
-#endif
-  free_list_ = entry->next;
+  pop_warm(&free_list_, size, stack);
   --pooled_count_;
-  stack->size = size;
-  stack->low = reinterpret_cast<char *>(entry + 1) - size;
-  stack->region = entry->region;
-  stack->slot = entry->slot;
-  stack->valgrind_id = entry->valgrind_id;
   return 0;
 }
 
@@ -302,26 +299,21 @@ void StackPool::release(const Stack &stack) {
   if (stack.given) {
     return;
   }
+#if defined(__SANITIZE_ADDRESS__)
+  // A finished thread's frames may still be poisoned; the next owner starts clean.
+  ASAN_UNPOISON_MEMORY_REGION(stack.low, stack.size);
+#endif
   if (stack.region == nullptr) {
     if (!keep_other_size(stack)) {
       unmap_stack(stack);
     }
     return;
   }
-#if defined(__SANITIZE_ADDRESS__)
-  // A finished thread's frames may still be poisoned; the next owner starts clean.
-  ASAN_UNPOISON_MEMORY_REGION(stack.low, stack.size);
-#endif
   if (pooled_count_ >= pool_limit_) {
     return_to_region(stack);
     return;
   }
-  auto *entry = reinterpret_cast<FreeStack *>(static_cast<char *>(stack.low) + stack.size) - 1;
-  entry->next = free_list_;
-  entry->region = stack.region;
-  entry->slot = stack.slot;
-  entry->valgrind_id = stack.valgrind_id;
-  free_list_ = entry;
+  push_warm(&free_list_, stack);
   ++pooled_count_;
 }
 

@@ -98,6 +98,8 @@ private:
   size_t other_size_ = 0;
   size_t other_size_count_ = 0;
   FreeStack *other_size_free_ = nullptr;
+  static void push_warm(FreeStack **list, const Stack &stack);
+  static void pop_warm(FreeStack **list, size_t size, Stack *stack);
   bool keep_other_size(const Stack &stack);
   bool reuse_other_size(size_t size, Stack *stack);
 
