@@ -13,6 +13,7 @@
 #include "call_counts.hpp"
 #include "pool.hpp"
 #include "real.hpp"
+#include "shared_sync.hpp"
 #include "shim.hpp"
 #include "sprig.h"
 #include "sys.hpp"
@@ -131,6 +132,7 @@ pid_t fork() {
   pid_t pid = real::fork();
   if (pid == 0) {
     Worker::current()->after_fork_in_child();
+    shared::after_fork_in_child();
   }
   return pid;
 }

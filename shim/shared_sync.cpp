@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <new>
 
 namespace sprig::shim::shared {
 
@@ -75,6 +76,10 @@ public:
       }
     }
     entries_.push_back({object, holder});
+  }
+  void clear() {
+    lock_.clear(std::memory_order_relaxed);
+    entries_.resize(0);
   }
   void forget(const void *object) {
     Guard guard(lock_);
@@ -305,6 +310,13 @@ int rwlock_unlock(pthread_rwlock_t *rwlock) {
 }
 
 // ---- semaphores ------------------------------------------------------------
+
+void after_fork_in_child() {
+  g_holdings.clear();
+  for (WaitQueue &queue : g_waiting) {
+    new (&queue) WaitQueue();
+  }
+}
 
 int sem_post(sem_t *sem) {
   if (real::sem_post(sem) != 0) {

@@ -90,4 +90,9 @@ int barrier_wait(pthread_barrier_t *barrier);
 int sem_wait(sem_t *sem, clockid_t clock, const struct timespec *abstime);
 int sem_post(sem_t *sem);
 
+// In the child of fork(), on the thread that forked: what this process held
+// is its parent's now (glibc sees another thread ID), and no green thread of
+// the child waits.
+void after_fork_in_child();
+
 } // namespace sprig::shim::shared

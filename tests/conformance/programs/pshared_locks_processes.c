@@ -219,6 +219,38 @@ static void owners_are_threads(void) {
   pthread_join(thread, NULL);
 }
 
+/* main holds the error-checking mutex and the write lock, then forks: the
+ * child is another thread to glibc, so it is refused the unlock and waits
+ * for the lock until main releases them. */
+static void child_of_a_holder(void) {
+  pthread_mutex_lock(&shm->errorcheck);
+  pthread_rwlock_wrlock(&shm->rwlock);
+  sem_init(&shm->ready, 1, 0);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    alarm(20); /* a child does not inherit main's */
+    int trylock = pthread_mutex_trylock(&shm->errorcheck);
+    int unlock = pthread_mutex_unlock(&shm->errorcheck);
+    int trywrlock = pthread_rwlock_trywrlock(&shm->rwlock);
+    sem_post(&shm->ready);
+    int lock = pthread_mutex_lock(&shm->errorcheck);
+    int wrlock = pthread_rwlock_wrlock(&shm->rwlock);
+    printf("the child of a holder: trylock %s, unlock %s, trywrlock %s; after main's release: "
+           "lock %s, wrlock %s\n",
+           name_of(trylock), name_of(unlock), name_of(trywrlock), name_of(lock), name_of(wrlock));
+    fflush(stdout);
+    pthread_rwlock_unlock(&shm->rwlock);
+    pthread_mutex_unlock(&shm->errorcheck);
+    _exit(0);
+  }
+  sem_wait(&shm->ready);
+  usleep(50000);
+  pthread_rwlock_unlock(&shm->rwlock);
+  pthread_mutex_unlock(&shm->errorcheck);
+  waitpid(child, NULL, 0);
+}
+
 /* Readers and writers of both processes: a writer sees no reader midway. */
 static void *rwlock_user(void *arg) {
   (void)arg;
@@ -355,6 +387,7 @@ int main(void) {
   wait_for_other_process();
   robust_owner_dies();
   owners_are_threads();
+  child_of_a_holder();
   readers_and_writers();
   semaphores();
   printf("destroy: %s %s\n", name_of(pthread_mutex_destroy(&shm->counter_lock)),
