@@ -6,6 +6,7 @@
 #include "program_memory.hpp"
 #include "real.hpp"
 #include "shim.hpp"
+#include "signals.hpp"
 #include "stack_pool.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
@@ -200,6 +201,13 @@ int sched_yield() {
     sys::call(SYS_sched_yield);
   }
   worker->yield();
+  // A lone yield never reaches the scheduler, which routes signals: what came
+  // meanwhile is taken here, as natively on the way back from the kernel.
+  GreenThread *self = worker->running();
+  if (worker->signals().inbox.load(std::memory_order_relaxed) != 0 ||
+      (self->signals_queued & ~self->signal_mask) != 0) [[unlikely]] {
+    signals::deliver(*worker, self);
+  }
   return 0;
 }
 
