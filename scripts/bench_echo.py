@@ -59,11 +59,12 @@ def read_line(stream, timeout_s):
     return stream.readline()
 
 
-def start_server(build, program, runtime, connections, pin):
+def start_server(build, program, runtime, connections, pin, env=None):
+    """Starts the server (env: variables added to its environment); -> (process, port, stderr file)."""
     preload = build / "libsprig.so" if runtime == "sprig" else None
     errors = tempfile.TemporaryFile("w+")
     server = launch(build, [build / "bench/plain" / program, connections], preload,
-                    SERVER_CPU if pin else None, subprocess.PIPE, errors)
+                    SERVER_CPU if pin else None, subprocess.PIPE, errors, env)
     first = read_line(server.stdout, START_TIMEOUT_S)
     if not first.startswith("port=") or child_pid(server) is None:
         kill(server)

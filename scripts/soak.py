@@ -41,8 +41,8 @@ import tempfile
 import threading
 import time
 
-from bench_common import BenchError, Usage, child_pid, fields_of, kill, launch, program_env, proc_status_kib, wait_for
-from bench_echo import read_line
+from bench_common import BenchError, Usage, child_pid, fields_of, kill, program_env, proc_status_kib, wait_for
+import bench_echo
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -115,20 +115,10 @@ class Sampler:
 
 
 def start_server(options, env):
-    preload = None if options.native else options.build / "libsprig.so"
-    errors = tempfile.TemporaryFile("w+")
-    program = options.build / "bench/plain/echo_threads"
-    server = launch(options.build, [program, options.connections], preload, None, subprocess.PIPE, errors, env)
-    first = read_line(server.stdout, START_TIMEOUT_S)
-    pid = child_pid(server)
-    if not first.startswith("port=") or pid is None:
-        kill(server)
-        wait_for(server, SERVER_EXIT_TIMEOUT_S)
-        errors.seek(0)
-        text = errors.read()
-        errors.close()
-        raise BenchError(f"echo_threads printed no port: {first!r}\n{text[-2000:]}")
-    return server, pid, int(first.split("=", 1)[1]), errors
+    runtime = "native" if options.native else "sprig"
+    server, port, errors = bench_echo.start_server(options.build, "echo_threads", runtime, options.connections,
+                                                   False, env)
+    return server, child_pid(server), port, errors
 
 
 def run_client(options, port, sampler):
