@@ -77,7 +77,7 @@ DEB_PACKAGES += curl memcached redis-server redis-tools sqlite3 ruby perl haprox
 DEB_PACKAGES += pigz zstd xz-utils
 
 .PHONY: demo all deps test test-unit test-py bench install uninstall clean asan tsan \
-	format check-format lint help examples bench-build bench-plot demo-build soak
+	format check-format lint help examples bench-build bench-plot demo-build soak test-workers
 
 all: $(BUILD)/libsprig-rt.so $(BUILD)/libsprig-rt.a $(BUILD)/sprig.pc $(BUILD)/libsprig.so
 
@@ -86,7 +86,8 @@ help:
 	@echo "make deps       install the Debian packages sprig needs (apt-get, once)"
 	@echo "make demo       an unmodified HTTP server natively and under sprig (wrk), then"
 	@echo "                the direct-API examples at 10,000 connections / threads"
-	@echo "make test       unit tests, then the pytest suite"
+	@echo "make test       unit tests, then the pytest suite, then test-workers"
+	@echo "make test-workers  the compared conformance programs with SPRIG_WORKERS=2"
 	@echo "make bench      micro, memory and echo benchmarks, sprig against native, with ratios"
 	@echo "make bench-plot docs/bench-*.png from the latest make bench"
 	@echo "make soak       echo soak: 10,000 connections for 60 s under sprig, every byte checked"
@@ -216,9 +217,15 @@ test-unit: $(BUILD)/unit-tests
 test-py: all examples bench-build demo-build
 	SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/py tests/conformance tests/real
 
+# The compared conformance programs again, with two workers (SPRIG_WORKERS=2).
+test-workers: all examples
+	SPRIG_WORKERS=2 SPRIG_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q \
+	  tests/conformance/test_conformance.py -k test_program
+
 test: all
 	$(MAKE) test-unit
 	$(MAKE) test-py
+	$(MAKE) test-workers
 
 # ---- sanitizers: the unit tests under ASan / TSan -----------------------------
 

@@ -6,27 +6,34 @@ usage: python3 scripts/bench.py [--reps N] [--smoke] [--only SUITE,...] [--pin]
 
 Suites, in the order they run:
   micro    green yield and spawn+join against pthread twins, in both identity
-           modes, and one write of the thread pointer (bench_micro.py)
+           modes, and one write of the thread pointer; a pthread mutex/condvar
+           ping-pong natively, under sprig and under sprig with SPRIG_WORKERS=2
+           (bench_micro.py)
   memory   memory per idle thread, an unmodified C program natively and under
            LD_PRELOAD=libsprig.so in both identity modes (bench_memory.py)
   maxlive  the most threads that program has alive at once, up to 1,000,000,
            in the same three runtimes, one run after another (bench_memory.py;
            at most MAX_LIVE_REPS runs of each: ~50 s for the three)
-  echo     thread-per-connection echo server natively and under sprig, and a
-           native epoll server, at 100, 1,000 and 10,000 connections (bench_echo.py)
+  echo     thread-per-connection echo server natively and under sprig (one worker
+           and SPRIG_WORKERS=2), and a native epoll server, at 100, 1,000 and
+           10,000 connections (bench_echo.py)
   http     the demo's thread-per-connection HTTP server under wrk at 1,000
-           connections, natively and under sprig (bench_http.py)
+           connections, natively and under sprig (one worker and SPRIG_WORKERS=2)
+           (bench_http.py)
   corun    the direct-API corun workloads of tests/examples (bench_corun.py)
   corun-py the same three workloads written in Python (tests/bench/python): threading
            natively and under sprig, gevent and asyncio (bench_corun_py.py)
-  cpu      CPU-bound programs with two busy threads natively and under sprig: xz -T2,
-           zstd -T2, pigz -p 2 on 200 MB and a C program's two compute threads (bench_cpu.py)
+  cpu      CPU-bound programs with two busy threads natively and under sprig, with one
+           worker and with SPRIG_WORKERS=<usable CPUs>: xz -T2, zstd -T2, pigz -p 2 on
+           200 MB and a C program's two compute threads (bench_cpu.py)
 sprig's identity modes: SPRIG_TLS=thread, the default (a glibc identity per
 green thread), and SPRIG_TLS=shared (one per OS thread) are both measured in
 the same run, micro and memory; the tables show them side by side with their
 difference, and each mode has its targets (bench_targets.py). A measured
 program never inherits SPRIG_TLS from this script's environment: the other
-suites run sprig's default mode.
+suites run sprig's default mode. Nor SPRIG_WORKERS: "sprig" is always one
+worker, and the runs with several workers (runtime=sprig-workers, shown as
+"sprig, N workers") set it themselves.
 Prints the tables and the targets (met or missed), and writes every figure
 with its unit, median, spread and raw samples to BUILD/bench/results.json,
 with the sprig/native comparisons and the thread/shared ones.
@@ -141,24 +148,25 @@ def report(figures, options, seconds, pressure):
     if "micro" in options.suites:
         bench_report.micro_table(figures, bench_micro.comparisons(), bench_micro.mode_pairs(),
                                  bench_micro.THREAD_POINTER_WRITE, comparisons, tls_comparisons)
+        bench_report.pingpong_table(figures, bench_micro.pingpong_ids(), bench_micro.PINGPONG_WORKERS, comparisons)
     if "memory" in options.suites:
         bench_report.memory_table(figures, bench_memory.table_rows(smoke), comparisons, tls_comparisons)
     if "maxlive" in options.suites:
         wanted = bench_memory.SMOKE_MAX_LIVE_THREADS if smoke else bench_memory.MAX_LIVE_THREADS
         bench_report.max_live_table(figures, wanted, bench_memory.RSS_CAP_MIB, comparisons, tls_comparisons)
     if "echo" in options.suites:
-        bench_report.echo_table(figures, bench_echo.SERVERS, bench_echo.connection_counts(smoke),
-                                bench_echo.setup(smoke, options.pin), comparisons)
+        bench_report.echo_table(figures, bench_echo.table_servers(), bench_echo.connection_counts(smoke),
+                                bench_echo.setup(smoke, options.pin), bench_echo.server_params, comparisons)
     if "http" in options.suites:
-        bench_report.http_table(figures, bench_http.connections_of(smoke), bench_http.seconds_of(smoke),
-                                comparisons)
+        bench_report.http_table(figures, bench_http.table_runtimes(smoke), bench_http.connections_of(smoke),
+                                bench_http.seconds_of(smoke), comparisons)
     if "corun" in options.suites:
         bench_report.corun_table(figures, bench_corun.params_of(smoke))
     if "corun-py" in options.suites:
         bench_report.corun_py_table(figures, bench_corun_py.table_rows(smoke), comparisons)
     if "cpu" in options.suites:
         bench_report.cpu_table(figures, bench_cpu.table_rows(smoke), bench_cpu.input_of(smoke), bench_cpu.cores(),
-                               comparisons)
+                               bench_targets.CPU_LIMIT, not smoke, comparisons)
     targets = bench_targets.all_targets(figures, options.suites, smoke, bench_corun_py.table_rows(smoke),
                                         bench_cpu.table_rows(smoke))
     bench_targets.print_targets(targets)

@@ -12,6 +12,12 @@ glibc identity, thread pointer and TLS) and "shared" (one identity per OS
 thread). A measured program never inherits SPRIG_TLS from bench.py's
 environment: it runs in the default mode unless the suite passes env (see
 TLS_ENV), so a figure without a tls= parameter is always the default mode's.
+
+Likewise SPRIG_WORKERS, the number of OS threads ("workers") that run green
+threads (default 1): a measured program never inherits it, so a figure of
+runtime=sprig is always one worker's. The suites that measure several workers
+pass workers_env(N) and name those figures runtime=sprig-workers with the
+parameter workers=N (WORKERS_RUNTIME).
 """
 
 import os
@@ -24,6 +30,20 @@ import time
 POLL_S = 0.05
 # The environment of each identity mode; figures of the shared mode carry the parameter tls=shared.
 TLS_ENV = {"thread": {"SPRIG_TLS": "thread"}, "shared": {"SPRIG_TLS": "shared"}}
+# The runtime name of figures measured under sprig with SPRIG_WORKERS=N (their parameter workers=N).
+WORKERS_RUNTIME = "sprig-workers"
+# Variables of bench.py's own environment a measured program never sees (see the module's docstring).
+SPRIG_CHOICES = ("SPRIG_TLS", "SPRIG_WORKERS")
+
+
+def workers_env(workers):
+    """The environment of a run of sprig with that many workers."""
+    return {"SPRIG_WORKERS": str(workers)}
+
+
+def workers_label(workers):
+    """How tables name a run of sprig with several workers: 'sprig, 2 workers'."""
+    return f"sprig, {workers} worker{'s' if workers != 1 else ''}"
 
 
 class BenchError(Exception):
@@ -78,9 +98,10 @@ def summarise(entry):
 
 
 def program_env(extra=None):
-    """The environment of a measured program: ours, without LD_PRELOAD and SPRIG_TLS, plus extra."""
+    """The environment of a measured program: ours, without LD_PRELOAD, SPRIG_TLS and SPRIG_WORKERS,
+    plus extra."""
     env = {key: value for key, value in os.environ.items()
-           if key not in ("LD_PRELOAD", "CHILD_USAGE_PRELOAD", "SPRIG_TLS")}
+           if key not in ("LD_PRELOAD", "CHILD_USAGE_PRELOAD") + SPRIG_CHOICES}
     env["LC_ALL"] = "C"
     env.update({str(key): str(value) for key, value in (extra or {}).items()})
     return env

@@ -1,9 +1,12 @@
 """bench_cpu.py - CPU-bound programs natively and under sprig (issue 16, item 6, first row): two
-threads that each keep a core busy. Until sprig runs green threads on several OS threads (issue
-16's M:N scheduling), they share one core under sprig and take about twice the native wall time:
-this suite records that baseline, and will show the change.
+threads that each keep a core busy. Under sprig with one worker (the default) they share one OS
+thread, so one core, and take about twice the native wall time: that is the baseline. With
+SPRIG_WORKERS=N, N the CPUs this process may run on (cores(): 2 on the bench machine), green
+threads run on N OS threads and the target is at most 1.1x the native wall time.
 
-The workloads, each natively and under LD_PRELOAD=libsprig.so:
+The workloads, each natively, under LD_PRELOAD=libsprig.so with one worker
+(runtime=sprig) and under LD_PRELOAD=libsprig.so with SPRIG_WORKERS=cores()
+(runtime=sprig-workers, parameter workers=N):
 
   xz       xz -T2 -1 -c INPUT      (-1: ~5 s natively on two free cores; -3 takes ~15 s)
   zstd     zstd -T2 -9 -q -c INPUT   (-9: ~1.7 s natively; -3 took 0.4 s, too short for the 0.05 s poll)
@@ -23,11 +26,12 @@ same machine makes the same bytes; the table's title gives their sha256.
 Each run is the whole program through bench_common.run (child_usage): wall
 seconds and CPU seconds (user + system). A compressor runs as
 sh -c 'exec "$@" > OUT': in the first repetition OUT is a file in the
-temporary directory, whose sha256 must be the same natively and under sprig
-(else BenchError); in the others OUT is /dev/null. compute_threads prints a
-checksum, which must be the native run's. In each repetition every workload
-runs natively and then under sprig, one after the other. Wall seconds come
-in steps of bench_common's 0.05 s poll for the program's end.
+temporary directory, whose sha256 must be the same natively and under sprig,
+with either number of workers (else BenchError); in the others OUT is
+/dev/null. compute_threads prints a checksum, which must be the native run's.
+In each repetition every workload runs natively, then under sprig with one
+worker, then with N, one after the other. Wall seconds come in steps of
+bench_common's 0.05 s poll for the program's end.
 """
 
 import base64
@@ -37,7 +41,7 @@ import pathlib
 import random
 import tempfile
 
-from bench_common import BenchError, fields_of, run
+from bench_common import WORKERS_RUNTIME, BenchError, fields_of, run, workers_env, workers_label
 
 TIMEOUT_S = 300
 SEED = 16
@@ -45,7 +49,7 @@ INPUT_MB = 200
 SMOKE_INPUT_MB = 4
 COMPUTE_ITERATIONS = 850_000_000
 SMOKE_COMPUTE_ITERATIONS = 20_000_000
-RUNTIMES = ("native", "sprig")
+RUNTIMES = ("native", "sprig", WORKERS_RUNTIME)  # WORKERS_RUNTIME: SPRIG_WORKERS=cores()
 # workload -> (command before the input file, or None for compute_threads; threads; what it is)
 COMPRESSORS = {
     "xz": ["xz", "-T2", "-1", "-c"],
@@ -124,8 +128,23 @@ def sha256_of(path):
 
 def params_of(workload, runtime, smoke):
     if workload in COMPRESSORS:
-        return {"workload": workload, "input_mb": input_bytes(smoke) // 1000 // 1000, "runtime": runtime}
-    return {"workload": workload, "iterations": iterations_of(smoke), "runtime": runtime}
+        params = {"workload": workload, "input_mb": input_bytes(smoke) // 1000 // 1000, "runtime": runtime}
+    else:
+        params = {"workload": workload, "iterations": iterations_of(smoke), "runtime": runtime}
+    if runtime == WORKERS_RUNTIME:
+        params["workers"] = cores()
+    return params
+
+
+def runtime_label(runtime):
+    """'native', 'sprig, 1 worker', 'sprig, 2 workers'."""
+    if runtime == "native":
+        return runtime
+    return workers_label(cores() if runtime == WORKERS_RUNTIME else 1)
+
+
+def env_of(runtime):
+    return workers_env(cores()) if runtime == WORKERS_RUNTIME else None
 
 
 def describe(workload, smoke):
@@ -154,9 +173,10 @@ def measure_once(figures, build, workload, runtime, smoke, rep, scratch, expecte
     checked = rep == 0
     out_path = scratch / f"{workload}-{runtime}.out" if checked and workload in COMPRESSORS else pathlib.Path(os.devnull)
     argv = argv_of(build, workload, smoke, scratch / "input", out_path)
-    done = run(build, argv, TIMEOUT_S, preload=build / "libsprig.so" if runtime == "sprig" else None)
+    done = run(build, argv, TIMEOUT_S, preload=None if runtime == "native" else build / "libsprig.so",
+               env=env_of(runtime))
     if done.failed():
-        raise BenchError(f"cpu {workload} {runtime}: {done.describe(argv)}")
+        raise BenchError(f"cpu {workload} {runtime_label(runtime)}: {done.describe(argv)}")
     params = params_of(workload, runtime, smoke)
     info = None
     if workload in COMPRESSORS:
@@ -169,13 +189,13 @@ def measure_once(figures, build, workload, runtime, smoke, rep, scratch, expecte
     else:
         result = fields_of(done.stdout, "compute_threads")
         if "checksum" not in result or "elapsed_ms" not in result:
-            raise BenchError(f"cpu {workload} {runtime}: unexpected result line: {done.stdout[-500:]}")
+            raise BenchError(f"cpu {workload} {runtime_label(runtime)}: unexpected result line: {done.stdout[-500:]}")
         checksum = result["checksum"]
         info = done.stdout.strip().splitlines()[-1]
         figures.add("cpu_bound_work", params, "s", float(result["elapsed_ms"]) / 1000)
     if info is not None:
         if expected.setdefault(workload, checksum) != checksum:
-            raise BenchError(f"cpu {workload} {runtime}: output differs from the native run's: "
+            raise BenchError(f"cpu {workload} {runtime_label(runtime)}: output differs from the native run's: "
                              f"checksum {checksum}, native {expected[workload]}")
     figures.add("cpu_bound_wall", params, "s", done.seconds, info=info)
     figures.add("cpu_bound_cpu", params, "s", done.cpu_s)
@@ -194,7 +214,7 @@ def measure(figures, build, reps, smoke, log):
         for rep in range(reps):
             for workload in WORKLOADS:
                 for runtime in RUNTIMES:
-                    log(f"cpu {workload} {runtime} run {rep + 1}/{reps}")
+                    log(f"cpu {workload} {runtime_label(runtime)} run {rep + 1}/{reps}")
                     measure_once(figures, build, workload, runtime, smoke, rep, scratch, expected)
 
 

@@ -1,6 +1,7 @@
 """bench_echo.py - TCP echo round trips at 100, 1,000 and 10,000 connections: the thread-per-
-connection server (build/bench/plain/echo_threads) natively and under LD_PRELOAD=libsprig.so, and
-the one-thread epoll server (echo_epoll) natively, the reference.
+connection server (build/bench/plain/echo_threads) natively and under LD_PRELOAD=libsprig.so, with
+one worker (runtime=sprig) and with SPRIG_WORKERS=2 (runtime=sprig-workers workers=2, issue 16),
+and the one-thread epoll server (echo_epoll) natively, the reference.
 
 The load generator (echo_load, one thread, epoll) runs on the same machine:
 it opens N connections, does one untimed round trip on each, then for
@@ -29,7 +30,8 @@ import tempfile
 import threading
 import time
 
-from bench_common import BenchError, Usage, child_pid, cpu_seconds, fields_of, kill, launch, on_cpu, wait_for
+from bench_common import (WORKERS_RUNTIME, BenchError, Usage, child_pid, cpu_seconds, fields_of, kill, launch,
+                          on_cpu, wait_for, workers_env, workers_label)
 
 CONNECTIONS = (100, 1000, 10000)
 SMOKE_CONNECTIONS = (20,)
@@ -42,12 +44,28 @@ START_TIMEOUT_S = 10
 CLIENT_TIMEOUT_S = 120
 SERVER_EXIT_TIMEOUT_S = 30
 
+WORKERS = 2  # SPRIG_WORKERS of the runtime=sprig-workers runs
+
 # (server program, runtime), in the order of the table
-SERVERS = (("echo_threads", "sprig"), ("echo_threads", "native"), ("echo_epoll", "native"))
+SERVERS = (("echo_threads", "sprig"), ("echo_threads", WORKERS_RUNTIME), ("echo_threads", "native"),
+           ("echo_epoll", "native"))
 
 
 def server_params(program, runtime, connections):
-    return {"server": program, "runtime": runtime, "connections": connections}
+    params = {"server": program, "runtime": runtime}
+    if runtime == WORKERS_RUNTIME:
+        params["workers"] = WORKERS
+    params["connections"] = connections
+    return params
+
+
+def runtime_label(runtime):
+    return workers_label(WORKERS) if runtime == WORKERS_RUNTIME else runtime
+
+
+def table_servers():
+    """[(program, runtime, label)] in the order of the table."""
+    return [(program, runtime, runtime_label(runtime)) for program, runtime in SERVERS]
 
 
 def read_line(stream, timeout_s):
@@ -60,8 +78,11 @@ def read_line(stream, timeout_s):
 
 
 def start_server(build, program, runtime, connections, pin, env=None):
-    """Starts the server (env: variables added to its environment); -> (process, port, stderr file)."""
-    preload = build / "libsprig.so" if runtime == "sprig" else None
+    """Starts the server (env: variables added to its environment; runtime sprig-workers adds
+    SPRIG_WORKERS); -> (process, port, stderr file)."""
+    preload = build / "libsprig.so" if runtime in ("sprig", WORKERS_RUNTIME) else None
+    if runtime == WORKERS_RUNTIME:
+        env = {**(env or {}), **workers_env(WORKERS)}
     errors = tempfile.TemporaryFile("w+")
     server = launch(build, [build / "bench/plain" / program, connections], preload,
                     SERVER_CPU if pin else None, subprocess.PIPE, errors, env)
@@ -144,7 +165,7 @@ def measure(figures, build, reps, smoke, pin, log):
     for rep in range(reps):
         for connections in counts:
             for program, runtime in SERVERS:
-                log(f"echo {program} {runtime} {connections} connections run {rep + 1}/{reps}")
+                log(f"echo {program} {runtime_label(runtime)} {connections} connections run {rep + 1}/{reps}")
                 run_one(figures, build, program, runtime, connections, window_s, pin)
                 time.sleep(0.2)  # let the closed connections' sockets go
 

@@ -12,9 +12,17 @@ sprig's two identity modes stand side by side: SPRIG_TLS=thread (the default,
 a glibc identity per green thread; figures without tls=, runtime=sprig) and
 SPRIG_TLS=shared (tls=shared, runtime=sprig-shared), with the difference
 thread - shared of their medians; these pairs go to the results' "tls_comparisons".
+
+sprig with several workers (SPRIG_WORKERS=N, figures runtime=sprig-workers
+workers=N) has rows of its own, named "sprig, N workers", next to sprig's one
+worker ("sprig", "sprig, 1 worker") and the native twin: the mutex ping-pong,
+cpu, echo and http tables. Its ratios go to "comparisons" like the others,
+and so do those against sprig's one worker (ratio_of "workers/one worker",
+where above 1 is in the several workers' favour).
 """
 
-from bench_common import figure_id
+import bench_micro
+from bench_common import WORKERS_RUNTIME, figure_id, workers_label
 
 UNITS = {
     "ns": "nanoseconds per operation",
@@ -100,6 +108,30 @@ def micro_table(figures, pairs, mode_pairs, write_id, comparisons, tls_compariso
                  "thread/shared"], rows)
 
 
+def pingpong_table(figures, ids, workers, comparisons):
+    """ids: bench_micro.pingpong_ids(), runtime -> figure id (native, sprig, sprig-workers); ns per
+    round trip with native/sprig, and whether the two threads ran on two OS threads."""
+    labels = {"native": "native (pthread mutex + cond: futex)", "sprig": "sprig, 1 worker",
+              WORKERS_RUNTIME: workers_label(workers)}
+    rows = []
+    for runtime, figure in ids.items():
+        summary = figures.by_id(figure)
+        apart, runs = bench_micro.runs_apart(summary)
+        separate = "yes" if apart == runs else "no" if apart == 0 else f"in {apart} of {runs} runs"
+        ratio = ""
+        if runtime != "native":
+            item = comparison(figures, figure, ids["native"], "native/sprig")
+            comparisons.append(item)
+            ratio = f"{item['ratio']:.2f}x"
+        rows.append([labels[runtime], cell(summary), ratio, separate, bench_micro.os_threads_seen(summary)])
+    print_table("mutex ping-pong (tests/bench/plain/mutex_pingpong.c): main and one thread take turns through one\n"
+                "pthread mutex + condition variable; ns per round trip (two hand-overs), lower is better; sprig\n"
+                f"runs it under LD_PRELOAD=libsprig.so with one worker and with SPRIG_WORKERS={workers}; native/sprig\n"
+                "above 1 is in sprig's favour; two OS threads: whether the two threads ran on different ones (gettid)",
+                ["runtime", "ns per round trip (min-max)", "native/sprig", "two OS threads", "OS threads seen"],
+                rows)
+
+
 def memory_table(figures, rows_wanted, comparisons, tls_comparisons):
     """rows_wanted: [(figure name, threads)]; each row shows runtime=sprig (SPRIG_TLS=thread),
     runtime=sprig-shared and runtime=native, with the ratios to native where it has the figure."""
@@ -162,22 +194,36 @@ def max_live_table(figures, wanted, caps_mib, comparisons, tls_comparisons):
     print()
 
 
-def echo_table(figures, servers, counts, setup, comparisons):
+def echo_table(figures, servers, counts, setup, params_of, comparisons):
+    """servers: [(program, runtime, label)] in the table's order; params_of(program, runtime,
+    connections): a figure's params (bench_echo.server_params). The ratios divide the round trips/s
+    of echo_threads under sprig, with one worker and with several, by the native servers', and
+    the several workers' by the one worker's."""
     rows = []
     ratio_rows = []
+    several = next((label for _program, runtime, label in servers if runtime == WORKERS_RUNTIME), None)
+    short = several.removeprefix("sprig, ") if several else None  # "2 workers"
     for connections in counts:
-        for program, runtime in servers:
-            params = {"server": program, "runtime": runtime, "connections": connections}
-            rows.append([f"{connections:,}", f"{program} ({runtime})",
+        for program, runtime, label in servers:
+            params = params_of(program, runtime, connections)
+            rows.append([f"{connections:,}", f"{program} ({label})",
                          cell(figures.get("echo_rate", params), 0), cell(figures.get("echo_p50", params), 0),
                          cell(figures.get("echo_p99", params), 0), cell(figures.get("echo_server_cpu", params), 2),
                          cell(figures.get("echo_client_cpu", params), 2),
                          cell(figures.get("echo_server_peak_rss", params), 1)])
-        sprig_id = figure_id("echo_rate", {"server": "echo_threads", "runtime": "sprig", "connections": connections})
         ratios = []
-        for program in ("echo_threads", "echo_epoll"):
-            native_id = figure_id("echo_rate", {"server": program, "runtime": "native", "connections": connections})
-            item = comparison(figures, sprig_id, native_id, "sprig/native")
+        sprig_runtimes = ["sprig"] + ([WORKERS_RUNTIME] if several else [])
+        for runtime in sprig_runtimes:
+            sprig_id = figure_id("echo_rate", params_of("echo_threads", runtime, connections))
+            for program in ("echo_threads", "echo_epoll"):
+                native_id = figure_id("echo_rate", params_of(program, "native", connections))
+                item = comparison(figures, sprig_id, native_id, "sprig/native")
+                comparisons.append(item)
+                ratios.append(f"{item['ratio']:.2f}x")
+        if several:
+            item = comparison(figures, figure_id("echo_rate", params_of("echo_threads", WORKERS_RUNTIME, connections)),
+                              figure_id("echo_rate", params_of("echo_threads", "sprig", connections)), "sprig/native")
+            item["ratio_of"] = "workers/one worker"
             comparisons.append(item)
             ratios.append(f"{item['ratio']:.2f}x")
         ratio_rows.append([f"{connections:,}"] + ratios)
@@ -186,24 +232,44 @@ def echo_table(figures, servers, counts, setup, comparisons):
                 f"generator count the window only;\nhigher rate and lower latency are better",
                 ["connections", "server", "round trips/s (min-max)", "p50 us (min-max)", "p99 us (min-max)",
                  "server CPU s", "load gen CPU s", "server peak RSS MiB"], rows)
-    print_table("echo ratios: round trips/s of echo_threads under sprig divided by the native server's",
-                ["connections", "sprig / native threads", "sprig / native epoll"], ratio_rows)
+    header = ["connections", "sprig / native threads", "sprig / native epoll"]
+    title = "echo ratios: round trips/s of echo_threads under sprig divided by the native server's"
+    if several:
+        header += [f"{short} / native threads", f"{short} / native epoll", f"{short} / 1 worker"]
+        title = ("echo ratios: round trips/s of echo_threads under sprig (sprig: one worker; "
+                 f"{short}: SPRIG_WORKERS={short.split()[0]})\ndivided by the native server's, and "
+                 f"{short}' divided by one worker's")
+    print_table(title, header, ratio_rows)
 
 
-def http_table(figures, connections, seconds, comparisons):
+def http_table(figures, runtimes, connections, seconds, comparisons):
+    """runtimes: [(runtime, label, params)] in the table's order (bench_http.table_runtimes): native,
+    sprig (one worker) and sprig-workers; ratios of requests/s to native's, and the several
+    workers' to the one worker's."""
     rows = []
-    for runtime in ("native", "sprig"):
-        params = {"runtime": runtime, "connections": connections}
-        rows.append([f"{connections:,}", f"http_server ({runtime})", cell(figures.get("http_rate", params), 0),
+    ids = {}
+    labels = {}
+    for runtime, label, params in runtimes:
+        ids[runtime] = figure_id("http_rate", params)
+        labels[runtime] = label
+        rows.append([f"{connections:,}", f"http_server ({label})", cell(figures.get("http_rate", params), 0),
                      cell(figures.get("http_p50", params), 0), cell(figures.get("http_p99", params), 0),
                      cell(figures.get("http_errors", params), 0), cell(figures.get("http_server_peak_rss", params), 1),
                      cell(figures.get("http_server_os_threads", params), 0)])
-    sprig_id = figure_id("http_rate", {"runtime": "sprig", "connections": connections})
-    native_id = figure_id("http_rate", {"runtime": "native", "connections": connections})
-    item = comparison(figures, sprig_id, native_id, "sprig/native")
-    comparisons.append(item)
+    ratios = []
+    for runtime in ids:
+        if runtime == "native":
+            continue
+        item = comparison(figures, ids[runtime], ids["native"], "sprig/native")
+        comparisons.append(item)
+        ratios.append(f"{labels[runtime]}/native {item['ratio']:.2f}x")
+    if WORKERS_RUNTIME in ids and "sprig" in ids:
+        item = comparison(figures, ids[WORKERS_RUNTIME], ids["sprig"], "sprig/native")
+        item["ratio_of"] = "workers/one worker"
+        comparisons.append(item)
+        ratios.append(f"{labels[WORKERS_RUNTIME]}/{labels['sprig']} {item['ratio']:.2f}x")
     print_table(f"HTTP: tests/demo/http_server.c (one pthread per connection) under wrk -t2 --latency, "
-                f"{seconds} s;\nsprig/native requests/s: {item['ratio']:.2f}x",
+                f"{seconds} s;\nrequests/s: {'; '.join(ratios)}",
                 ["connections", "server", "requests/s (min-max)", "p50 us (min-max)", "p99 us (min-max)",
                  "errors", "server peak RSS MiB", "OS threads"], rows)
 
@@ -255,28 +321,49 @@ def corun_py_table(figures, rows_wanted, comparisons):
                 detail_rows)
 
 
-def cpu_table(figures, rows_wanted, input_params, cores, comparisons):
-    """rows_wanted: bench_cpu.table_rows(); each row the native and sprig medians of the whole
-    program's wall and CPU seconds, with sprig/native of the wall seconds (to the results'
-    "comparisons", ratio_of "sprig/native": below 1 is in sprig's favour)."""
+def cpu_table(figures, rows_wanted, input_params, cores, limit, judged, comparisons):
+    """rows_wanted: bench_cpu.table_rows(); each row the medians of the whole program's wall seconds
+    natively, under sprig with one worker and under sprig with SPRIG_WORKERS=cores, the ratios of
+    both sprig runs to native (to the results' "comparisons", ratio_of "sprig/native": below 1 is in
+    sprig's favour), and whether the several workers met the target (<= limit x native; judged in
+    full runs, for the two-thread workloads); a second table has their CPU seconds and output."""
+    runtimes = ("native", "sprig", WORKERS_RUNTIME)
+    several = workers_label(cores)
     rows = []
-    for workload, command, params, _two_threads in rows_wanted:
-        ids = {runtime: figure_id("cpu_bound_wall", params[runtime]) for runtime in ("native", "sprig")}
-        item = comparison(figures, ids["sprig"], ids["native"], "sprig/native")
-        comparisons.append(item)
+    cpu_rows = []
+    for _workload, command, params, two_threads in rows_wanted:
+        ids = {runtime: figure_id("cpu_bound_wall", params[runtime]) for runtime in runtimes}
+        ratios = {}
+        for runtime in ("sprig", WORKERS_RUNTIME):
+            item = comparison(figures, ids[runtime], ids["native"], "sprig/native")
+            comparisons.append(item)
+            ratios[runtime] = item["ratio"]
+        if not two_threads:
+            verdict = "- (one thread)"
+        elif not judged:
+            verdict = "not judged (smoke)"
+        else:
+            verdict = "MET" if ratios[WORKERS_RUNTIME] <= limit else "MISSED"
+        rows.append([command] + [cell(figures.by_id(ids[runtime]), 2) for runtime in runtimes]
+                    + [f"{ratios['sprig']:.2f}x", f"{ratios[WORKERS_RUNTIME]:.2f}x", verdict])
         if figures.has("cpu_bound_output", params["native"]):
             output = f"{figures.median('cpu_bound_output', params['native']):,.1f} MiB, same sha256"
         else:
             output = "same checksum"
-        rows.append([command, cell(figures.by_id(ids["native"]), 2), cell(figures.by_id(ids["sprig"]), 2),
-                     f"{item['ratio']:.2f}x", cell(figures.get("cpu_bound_cpu", params["native"]), 2),
-                     cell(figures.get("cpu_bound_cpu", params["sprig"]), 2), output])
+        cpu_rows.append([command] + [cell(figures.get("cpu_bound_cpu", params[runtime]), 2) for runtime in runtimes]
+                        + [output])
     data = figures.get("cpu_bound_input", input_params)
     print_table(f"CPU-bound programs (issue 16's first row): wall s of the whole program, lower is better;\n"
-                f"{cores} cores usable (sched_getaffinity); sprig/native divides the wall medians: about 1 when\n"
-                f"sprig's green threads use every core, about 2 for two busy threads on one OS thread; CPU s is\n"
-                f"user + system; input {data['median']:,.1f} MiB, {data['info'][0]};\n"
-                f"the first run of each compressor writes its output to a file, checked native = sprig, the\n"
-                f"others to /dev/null; wall s comes in steps of bench_common's 0.05 s poll for the program's end",
-                ["workload", "native wall s (min-max)", "sprig wall s (min-max)", "sprig/native",
-                 "native CPU s (min-max)", "sprig CPU s (min-max)", "output, native and sprig"], rows)
+                f"{cores} cores usable (sched_getaffinity); sprig runs them under LD_PRELOAD=libsprig.so with one\n"
+                f"worker (the default) and with SPRIG_WORKERS={cores} ({several}); the ratios divide the wall\n"
+                f"medians by native's: about 2 for two busy threads on one OS thread, about 1 when sprig's green\n"
+                f"threads use every core; target: {several} <= {limit}x native, for the two-thread workloads;\n"
+                f"input {data['median']:,.1f} MiB, {data['info'][0]};\n"
+                f"wall s comes in steps of bench_common's 0.05 s poll for the program's end",
+                ["workload", "native wall s (min-max)", "sprig 1 worker wall s", f"{several} wall s",
+                 "1 worker/native", f"{several.removeprefix('sprig, ')}/native", f"target <= {limit}x"], rows)
+    print_table("CPU-bound programs: CPU s (user + system) of the whole program; the first run of each compressor\n"
+                "writes its output to a file, checked the same natively and under sprig with either number of\n"
+                "workers, the others to /dev/null",
+                ["workload", "native CPU s (min-max)", "sprig 1 worker CPU s", f"{several} CPU s",
+                 "output, native and sprig"], cpu_rows)

@@ -22,6 +22,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <unistd.h>
 
 using sprig::Worker;
@@ -51,10 +52,19 @@ bool interruptible(WaitReason reason) {
   }
 }
 
+// On the target's worker: a cancel ends the wait of a thread parked in a
+// cancellation point.
+void wake_if_cancellable(GreenThread *target, void * /*unused*/) {
+  Worker *owner = target->worker; // the calling worker: this runs there
+  if (owner != nullptr && target->state == ThreadState::kParked && target->cancel_pending &&
+      target->in_cancellation_point && interruptible(target->wait_reason)) {
+    owner->wake(target, -ECANCELED);
+  }
+}
+
 } // namespace
 
 int pthread_cancel(pthread_t thread) {
-  Worker *worker = Worker::current();
   GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
     return ESRCH;
@@ -72,10 +82,12 @@ int pthread_cancel(pthread_t thread) {
     }
     return 0;
   }
-  if (target->state == ThreadState::kParked && target->in_cancellation_point &&
-      interruptible(target->wait_reason)) {
-    worker->wake(target, -ECANCELED);
+  if (target->worker != Worker::current()) {
+    // Looked at by the target's worker, which alone changes its state.
+    Worker::post_call(target, wake_if_cancellable, nullptr);
+    return 0;
   }
+  wake_if_cancellable(target, nullptr);
   return 0;
 }
 
@@ -142,6 +154,20 @@ int pthread_sigqueue(pthread_t thread, int signal_number, const union sigval val
 
 namespace {
 
+// A signal for a thread of another worker, on its way there.
+struct SignalLetter {
+  uint64_t handle; // the thread, unless it ended meanwhile and its record was reused
+  siginfo_t info;
+};
+
+void post_on_owner(GreenThread *target, void *letter_pointer) {
+  auto *letter = static_cast<SignalLetter *>(letter_pointer);
+  if (Worker::find(letter->handle) == target && target->state != ThreadState::kExited) {
+    signals::post(*target->worker, target, letter->info);
+  }
+  free(letter);
+}
+
 int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
@@ -168,6 +194,17 @@ int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   info.si_signo = signal_number;
   info.si_pid = getpid();
   info.si_uid = getuid();
+  if (target->worker != worker) {
+    // Queued by the target's worker, which keeps its signal state.
+    auto *letter = static_cast<SignalLetter *>(malloc(sizeof(SignalLetter)));
+    if (letter == nullptr) {
+      return EAGAIN;
+    }
+    letter->handle = Worker::handle_of(target);
+    letter->info = info;
+    Worker::post_call(target, post_on_owner, letter);
+    return 0;
+  }
   signals::post(*worker, target, info);
   if (target == self) {
     signals::deliver(*worker, self);

@@ -3,10 +3,11 @@
 
 #include "real.hpp"
 #include "sys.hpp"
-#include "vector.hpp"
 #include "worker.hpp"
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -17,8 +18,40 @@ namespace sprig::shim {
 
 namespace {
 
-// Touched only by green threads, which all run on the worker's OS thread.
-Vector<FdInfo> g_table;
+// Entries in chunks that never move once made: green threads on several
+// workers hold references to entries while another worker adds a chunk.
+// (With one growable array, a resize on one worker left another's reference
+// dangling.) Never freed: exit() runs while other workers go on.
+constexpr size_t kChunkEntries = 1024;
+constexpr size_t kChunks = 1024; // fds below 1,048,576; higher ones pass through
+std::atomic<FdInfo *> g_chunks[kChunks];
+std::atomic<size_t> g_table_end{0}; // one past the highest fd with a chunk
+std::atomic_flag g_grow_lock = ATOMIC_FLAG_INIT;
+
+FdInfo *entry_of(size_t fd, bool make) {
+  size_t chunk = fd / kChunkEntries;
+  if (chunk >= kChunks) {
+    return nullptr;
+  }
+  FdInfo *entries = g_chunks[chunk].load(std::memory_order_acquire);
+  if (entries == nullptr && make) {
+    while (g_grow_lock.test_and_set(std::memory_order_acquire)) {
+    }
+    entries = g_chunks[chunk].load(std::memory_order_relaxed);
+    if (entries == nullptr) {
+      entries = static_cast<FdInfo *>(calloc(kChunkEntries, sizeof(FdInfo)));
+      if (entries != nullptr) {
+        g_chunks[chunk].store(entries, std::memory_order_release);
+        size_t end = (chunk + 1) * kChunkEntries;
+        if (end > g_table_end.load(std::memory_order_relaxed)) {
+          g_table_end.store(end, std::memory_order_release);
+        }
+      }
+    }
+    g_grow_lock.clear(std::memory_order_release);
+  }
+  return entries == nullptr ? nullptr : &entries[fd % kChunkEntries];
+}
 
 int64_t timeout_of(int fd, int option) {
   timeval value{};
@@ -81,36 +114,43 @@ void classify(int fd, FdInfo &info) {
   }
 }
 
-// What fd_info gives for a number that is not an open fd.
-FdInfo g_not_open;
+// What fd_info gives for a number that is not an open fd (or one past the
+// table): per green thread, as each caller overwrites it.
+thread_local FdInfo t_not_open;
 
-FdInfo &slot(int fd) {
-  auto index = static_cast<size_t>(fd);
-  if (index >= g_table.size()) {
-    g_table.resize(index + 1);
-  }
-  return g_table[index];
+FdInfo &not_open() {
+  t_not_open = FdInfo{};
+  t_not_open.mode = FdMode::kPassThrough;
+  return t_not_open;
 }
+
+FdInfo *slot(int fd) { return entry_of(static_cast<size_t>(fd), true); }
 
 } // namespace
 
 FdInfo &fd_info(int fd) {
-  if (fd < 0 || (static_cast<size_t>(fd) >= g_table.size() && sys::fcntl(fd, F_GETFD) < 0)) {
+  if (fd < 0 || (static_cast<size_t>(fd) >= g_table_end.load(std::memory_order_acquire) &&
+                 sys::fcntl(fd, F_GETFD) < 0)) {
     // Not an open fd: the real call will say so (EBADF). The table keeps
     // nothing for it, and does not grow to a number a program made up.
-    g_not_open = FdInfo{};
-    g_not_open.mode = FdMode::kPassThrough;
-    return g_not_open;
+    return not_open();
   }
-  FdInfo &info = slot(fd);
-  if (info.mode == FdMode::kUnknown) {
-    classify(fd, info);
+  FdInfo *info = slot(fd);
+  if (info == nullptr) {
+    return not_open();
   }
-  return info;
+  if (info->mode == FdMode::kUnknown) {
+    classify(fd, *info);
+  }
+  return *info;
 }
 
 void fd_adopt(int fd, bool program_nonblocking, bool stream, bool local, const FdInfo *like) {
-  FdInfo &info = slot(fd);
+  FdInfo *entry = slot(fd);
+  if (entry == nullptr) {
+    return;
+  }
+  FdInfo &info = *entry;
   info = FdInfo{};
   info.mode = FdMode::kOwned;
   info.nonblocking = program_nonblocking;
@@ -123,8 +163,10 @@ void fd_adopt(int fd, bool program_nonblocking, bool stream, bool local, const F
 }
 
 void fd_forget(int fd) {
-  if (fd >= 0 && static_cast<size_t>(fd) < g_table.size()) {
-    g_table[static_cast<size_t>(fd)] = FdInfo{};
+  if (fd >= 0) {
+    if (FdInfo *info = entry_of(static_cast<size_t>(fd), false); info != nullptr) {
+      *info = FdInfo{};
+    }
   }
 }
 
@@ -135,7 +177,9 @@ void fd_renew(int fd) {
 
 void fd_copy(int from, int to) {
   FdInfo copy = fd_info(from);
-  slot(to) = copy;
+  if (FdInfo *entry = slot(to); entry != nullptr) {
+    *entry = copy;
+  }
 }
 
 } // namespace sprig::shim

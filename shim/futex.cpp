@@ -9,8 +9,9 @@
 // that address first, then passes what is left of its count to the kernel
 // for waiters that are OS threads.
 //
-// Exactness: the word is compared and the thread parked with no switch in
-// between, so a green waker cannot slip in (FUTEX_WAIT's atomicity). A waker
+// Exactness: the word is compared and the thread linked under the bucket's
+// guard, which every green waker takes, so none can slip in (FUTEX_WAIT's
+// atomicity). A waker
 // the shim does not see (an OS thread, another process on a shared futex,
 // a raw syscall instruction) wakes no green waiter; such a waiter notices
 // the word change at its next nap (1 ms, doubling to 64 ms), and returns 0,
@@ -39,8 +40,8 @@ namespace {
 
 constexpr size_t kBuckets = 256;
 
-// Waiters by address (one worker runs every green thread, so nothing else
-// touches this table). A waiter's bitset travels in GreenThread::wait_data.
+// Waiters by address, each bucket under the ObjectGuard of its queue. A waiter's bitset travels in
+// GreenThread::wait_data.
 WaitQueue g_buckets[kBuckets];
 
 WaitQueue &bucket_of(const void *word) {
@@ -90,6 +91,11 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
   if (reinterpret_cast<uintptr_t>(word) % alignof(uint32_t) != 0) {
     return fail(EINVAL);
   }
+  GreenThread *self = Worker::current_thread();
+  WaitQueue &queue = bucket_of(word);
+  // The compare and the link under the bucket's guard: a waker on another
+  // worker takes it too, so it cannot slip in between.
+  ObjectGuard guard(&queue);
   uint32_t value = 0;
   if (copy_from_program(&value, word, sizeof value) != 0) {
     return fail(EFAULT);
@@ -97,12 +103,10 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
   if (value != expected) {
     return fail(EAGAIN);
   }
-  GreenThread *self = Worker::current_thread();
-  WaitQueue &queue = bucket_of(word);
   for (DoublingNap nap(kUnseenWakeFirstNapNs, kUnseenWakeLongestNapNs);;) {
     self->wait_data = reinterpret_cast<void *>(static_cast<uintptr_t>(bitset));
     int64_t wake_at = monotonic_now_ns() + nap.take();
-    int rc = queue.park(WaitReason::kFutex, word, deadline < wake_at ? deadline : wake_at);
+    int rc = queue.park(WaitReason::kFutex, word, deadline < wake_at ? deadline : wake_at, guard);
     self->wait_data = nullptr;
     if (rc == 0) {
       return 0; // woken by a FUTEX_WAKE
@@ -116,6 +120,7 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
     if (deadline != kNoDeadline && monotonic_now_ns() >= deadline) {
       return fail(ETIMEDOUT);
     }
+    guard.relock();
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != expected) {
       return 0; // woken by a waker sprig does not see
     }
@@ -126,6 +131,7 @@ long green_wait(const uint32_t *word, uint32_t expected, int command, int operat
 int wake_green(const void *word, int count, uint32_t bitset) {
   int woken = 0;
   WaitQueue &queue = bucket_of(word);
+  ObjectGuard guard(&queue);
   queue.for_each([&](GreenThread *thread) {
     auto waiter_bitset = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(thread->wait_data));
     if (woken < count && thread->wait_object == word && (waiter_bitset & bitset) != 0) {

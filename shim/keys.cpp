@@ -134,7 +134,7 @@ GreenThread *values_of_caller(bool make) {
   if (self == nullptr) {
     GreenThread *main_thread = nullptr;
     if (worker != nullptr && worker == g_main_worker) {
-      main_thread = worker->find(g_main_handle); // nullptr once main's record is reused
+      main_thread = Worker::find(g_main_handle); // nullptr once main's record is reused
     }
     return main_thread != nullptr ? main_thread : os_thread_values(make);
   }

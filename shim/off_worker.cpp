@@ -3,6 +3,7 @@
 #include "off_worker.hpp"
 
 #include "real.hpp"
+#include "signals.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
@@ -65,6 +66,9 @@ private:
     pthread_t helper;
     int rc = real::pthread_create(&helper, &attr, helper_main, this);
     pthread_attr_destroy(&attr);
+    if (rc == 0) {
+      signals::after_os_thread_created();
+    }
     return rc;
   }
 

@@ -13,11 +13,11 @@
 // glibc never makes a green caller wait in the kernel, unless an OS thread
 // sprig does not run takes the control in that window.
 //
-// A green thread that finds the initializer running parks on its worker's
-// list of latecomers; the green runner wakes the latecomers of its control
+// A green thread that finds the initializer running parks on the list of
+// latecomers; the green runner wakes the latecomers of its control
 // when glibc's pthread_once returns. A latecomer also wakes up on its own
 // after a nap (1 ms, doubling up to 64 ms) and looks again, for the cases
-// where nobody on this worker will wake it: the runner is an OS thread, or
+// where no green thread will wake it: the runner is an OS thread, or
 // left the initializer by an exception. Never does it spin the OS thread.
 //
 // glibc's pthread_once puts a cleanup buffer (on the caller's stack) on the
@@ -72,12 +72,43 @@ void run_off_cleanup_list() {
   }
 }
 
+// Every worker's latecomers, and the controls whose initializer a green
+// thread runs, under one guard keyed by the queue. With several workers two
+// green threads may both read 0; the claim makes the second a latecomer
+// instead of a caller that glibc would put to sleep in the kernel, with its
+// whole worker.
+WaitQueue g_latecomers;
+constexpr size_t kMaxClaims = 256;
+const pthread_once_t *g_claims[kMaxClaims];
+
+bool claim(const pthread_once_t *once) {
+  for (const pthread_once_t *&slot : g_claims) {
+    if (slot == once) {
+      return false;
+    }
+  }
+  for (const pthread_once_t *&slot : g_claims) {
+    if (slot == nullptr) {
+      slot = once;
+      return true;
+    }
+  }
+  return true; // the table is full: glibc decides, as with one worker
+}
+
+void unclaim(const pthread_once_t *once) {
+  for (const pthread_once_t *&slot : g_claims) {
+    if (slot == once) {
+      slot = nullptr;
+    }
+  }
+}
+
 void wake_latecomers(const pthread_once_t *once) {
   // Each latecomer parks with the control as its wait object.
-  WaitQueue &latecomers = Worker::current()->once_waiters();
-  latecomers.for_each([once, &latecomers](GreenThread *thread) {
+  g_latecomers.for_each([once](GreenThread *thread) {
     if (thread->wait_object == once) {
-      latecomers.wake(thread, 0);
+      g_latecomers.wake(thread, 0);
     }
   });
 }
@@ -86,19 +117,34 @@ void wake_latecomers(const pthread_once_t *once) {
 
 int pthread_once(pthread_once_t *once, void (*init)(void)) {
   DoublingNap nap(kUnseenWakeFirstNapNs, kUnseenWakeLongestNapNs);
+  bool claimed_at_zero = false;
   for (;;) {
     int state = __atomic_load_n(once, __ATOMIC_ACQUIRE);
     if ((state & kDone) != 0) {
       return 0;
     }
-    if ((state & kInProgress) == 0) {
+    ObjectGuard guard(&g_latecomers);
+    state = __atomic_load_n(once, __ATOMIC_ACQUIRE);
+    if ((state & kDone) != 0) {
+      return 0;
+    }
+    if ((state & kInProgress) == 0 && claimed_at_zero) {
+      // 0 and claimed on two looks a nap apart: the claimer left its
+      // initializer by an exception or a cancel (glibc reset the control),
+      // past the code that would have given the claim back.
+      unclaim(once);
+    }
+    if ((state & kInProgress) == 0 && claim(once)) {
+      guard.release();
       t_init = init;
       int rc = real::pthread_once(once, run_off_cleanup_list);
+      guard.relock();
+      unclaim(once);
       wake_latecomers(once);
       return rc;
     }
-    Worker::current()->once_waiters().park(WaitReason::kOnce, once,
-                                           monotonic_now_ns() + nap.take());
+    claimed_at_zero = (state & kInProgress) == 0;
+    g_latecomers.park(WaitReason::kOnce, once, monotonic_now_ns() + nap.take(), guard);
   }
 }
 

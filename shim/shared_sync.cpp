@@ -129,6 +129,7 @@ WaitQueue &waiting_for(const void *object) {
 // Wakes the first green waiter for `object`, or all of them.
 void wake_waiting(const void *object, bool all) {
   WaitQueue &queue = waiting_for(object);
+  ObjectGuard guard(&queue);
   bool woken = false;
   queue.for_each([&](GreenThread *thread) {
     if ((all || !woken) && thread->wait_object == object) {
@@ -182,7 +183,9 @@ int retry_between_naps(Attempt attempt, int busy, WaitReason reason, const void 
       return interruptible ? -ETIMEDOUT : ETIMEDOUT;
     }
     int64_t wake_at = now + nap.take();
-    int parked = waiting_for(object).park(reason, object, deadline < wake_at ? deadline : wake_at);
+    WaitQueue &queue = waiting_for(object);
+    ObjectGuard guard(&queue);
+    int parked = queue.park(reason, object, deadline < wake_at ? deadline : wake_at, guard);
     if (!interruptible || parked == -ETIMEDOUT || parked == 0) {
       continue;
     }

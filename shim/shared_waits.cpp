@@ -111,11 +111,17 @@ int cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
 }
 
 int green_cond_wait_shared_mutex(CondVar &cond, pthread_mutex_t *mutex, Deadline deadline) {
+  // Linked before the unlock: a green signaller after it finds this thread.
+  GreenThread *self = Worker::current_thread();
+  cond.link_waiter(self);
   if (int rc = mutex_unlock(mutex); rc != 0) {
+    cond.unlink_waiter(self);
     return rc;
   }
-  // No switch since the unlock: a green signaller cannot slip in between.
-  int rc = cond.park_waiter(deadline);
+  int rc = cond.park_linked_waiter(deadline);
+  if (Worker *worker = Worker::current(); worker->signals().work()) [[unlikely]] {
+    signals::deliver(*worker, self);
+  }
   if (int relocked = relock(mutex); relocked != 0) {
     return relocked;
   }

@@ -152,8 +152,8 @@ int shutdown(int fd, int how) {
   int rc = real::shutdown(fd, how);
   if (rc == 0) {
     // Threads blocked on this fd retry their call now, and see EPIPE or
-    // end-of-file as a thread blocked in the kernel would.
-    Worker::current()->reactor().nudge_fd(fd);
+    // end-of-file as a thread blocked in the kernel would, on any worker.
+    Worker::current()->nudge_fd_everywhere(fd);
   }
   return rc;
 }
@@ -163,7 +163,11 @@ int close(int fd) {
     return set_errno_result(-EBADF); // not the program's: as if never opened
   }
   fd_forget(fd);
-  return finish(Worker::current()->reactor().close_fd(fd));
+  Worker *worker = Worker::current();
+  int rc = worker->reactor().close_fd(fd);
+  // Threads of other workers waiting on it retry their call (EBADF).
+  worker->nudge_fd_everywhere(fd);
+  return finish(rc);
 }
 
 int dup(int fd) {
@@ -210,7 +214,7 @@ int dup2(int oldfd, int newfd) {
     return set_errno_result(static_cast<int>(onto_own_fd(oldfd, newfd, false, 0)));
   }
   if (oldfd != newfd && newfd >= 0 && real::fcntl(oldfd, F_GETFD) >= 0) {
-    Worker::current()->reactor().forget_fd(newfd);
+    Worker::current()->forget_fd_everywhere(newfd);
   }
   return duplicate_onto(oldfd, newfd, real::dup2(oldfd, newfd));
 }
@@ -220,7 +224,7 @@ int dup3(int oldfd, int newfd, int flags) {
     return set_errno_result(static_cast<int>(onto_own_fd(oldfd, newfd, true, flags)));
   }
   if (oldfd != newfd && newfd >= 0 && real::fcntl(oldfd, F_GETFD) >= 0) {
-    Worker::current()->reactor().forget_fd(newfd);
+    Worker::current()->forget_fd_everywhere(newfd);
   }
   return duplicate_onto(oldfd, newfd, real::dup3(oldfd, newfd, flags));
 }

@@ -67,9 +67,18 @@ struct Unwinder {
 // already, and gets the same copy back.
 const Unwinder &unwinder() {
   static Unwinder found;
-  static bool looked = false;
-  if (!looked) {
-    looked = true;
+  // 0: not looked, 1: a thread is looking (another worker's waits), 2: done.
+  static std::atomic<int> looked{0};
+  if (looked.load(std::memory_order_acquire) == 2) {
+    return found;
+  }
+  if (int expected = 0; !looked.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+    while (looked.load(std::memory_order_acquire) != 2) {
+      __builtin_ia32_pause();
+    }
+    return found;
+  }
+  {
     void *library = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
     if (library != nullptr) {
       found.forced_unwind =
@@ -77,6 +86,7 @@ const Unwinder &unwinder() {
       found.get_cfa = reinterpret_cast<GetCfaFunction>(dlsym(library, "_Unwind_GetCFA"));
     }
   }
+  looked.store(2, std::memory_order_release);
   return found;
 }
 

@@ -76,7 +76,7 @@ int check_guard_size(const pthread_attr_t *attr) {
 // a thread that has ended returns without looking at the time.
 bool join_must_wait(const GreenThread *target) {
   return target != Worker::current_thread() && !target->detached && target->joiner == nullptr &&
-         target->state != ThreadState::kExited;
+         !target->finished;
 }
 
 // pthread_timedjoin_np's time as glibc takes it: a negative tv_sec times out
@@ -103,14 +103,14 @@ pthread_t pthread_of(const GreenThread *thread) {
 
 GreenThread *green_thread_of(pthread_t thread) {
   if (!identity::g_per_thread) {
-    return Worker::current()->find(static_cast<uint64_t>(thread));
+    return Worker::find(static_cast<uint64_t>(thread));
   }
   // A pthread_t of an OS thread (or a stale one, whose identity is gone)
   // names no green thread: identity::thread_of checks the marker.
   GreenThread *green = identity::thread_of(reinterpret_cast<void *>(thread));
   if (green == nullptr || green->state == ThreadState::kFree ||
       green->thread_pointer != reinterpret_cast<void *>(thread) ||
-      Worker::current()->find(Worker::handle_of(green)) != green) {
+      Worker::find(Worker::handle_of(green)) != green) {
     return nullptr;
   }
   return green;
@@ -138,6 +138,11 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
   // A new thread starts with its creator's name, as a native thread inherits
   // its creator's comm.
   options.name = Worker::current_thread()->name;
+  static_assert(sizeof(pthread_t) == sizeof(uint64_t));
+  // glibc writes *thread (a null one faults, as here) before the thread runs.
+  *static_cast<volatile pthread_t *>(thread) = 0;
+  options.publish = reinterpret_cast<uint64_t *>(thread);
+  options.publish_thread_pointer = identity::g_per_thread;
   GreenThread *spawned = nullptr;
   int rc = Worker::current()->spawn(options, start, arg, &spawned);
   if (rc == -EINVAL && options.stack_size != 0) {
@@ -146,8 +151,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
   if (rc != 0) {
     return EAGAIN; // as pthread_create: out of memory for a stack
   }
-  *thread = pthread_of(spawned);
-  return 0;
+  return 0; // *thread was written as the thread was made
 }
 
 int pthread_join(pthread_t thread, void **retval) {
@@ -163,7 +167,7 @@ int pthread_tryjoin_np(pthread_t thread, void **retval) {
   if (target == nullptr) {
     return ESRCH;
   }
-  if (target->state != ThreadState::kExited) {
+  if (!target->finished) {
     return EBUSY; // glibc says EBUSY for the caller itself too
   }
   return -Worker::current()->join(target, retval, kNoDeadline);

@@ -12,7 +12,7 @@ namespace {
 // The green thread behind a handle on the caller's worker.
 GreenThread *thread_of(sprig_thread_t handle) {
   Worker *worker = Worker::current();
-  return worker == nullptr ? nullptr : worker->find(handle);
+  return worker == nullptr ? nullptr : Worker::find(handle);
 }
 
 } // namespace
@@ -35,10 +35,12 @@ int sprig_spawn(sprig_thread_t *thread, const struct sprig_spawn_options *opts, 
     options.detached = opts->detached != 0;
     options.name = opts->name;
   }
+  uint64_t handle = 0;
+  options.publish = &handle; // written before the thread can run, and end
   GreenThread *spawned = nullptr;
   int rc = Worker::current()->spawn(options, fn, arg, &spawned);
   if (rc == 0) {
-    *thread = Worker::handle_of(spawned);
+    *thread = handle;
   }
   return rc;
 }

@@ -137,6 +137,13 @@ int config_load(Config *config) {
     }
     config->stack_pool_limit = count;
   }
+  if (const char *value = getenv("SPRIG_WORKERS"); value != nullptr && *value != '\0') {
+    unsigned long long count = 0;
+    if (!parse_count(value, kMaxWorkers, &count) || count == 0) {
+      return reject("SPRIG_WORKERS", value, "a count of workers from 1 to 64");
+    }
+    config->workers = static_cast<int>(count);
+  }
   if (const char *value = getenv("SPRIG_DUMP_SIGNAL"); value != nullptr && *value != '\0') {
     config->dump_signal = parse_signal(value);
     if (config->dump_signal == 0) {

@@ -22,6 +22,8 @@ struct Config {
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
   bool children_inherit_preload = true;           // SPRIG_INHERIT: 1 | 0 (the preload only)
   TlsMode tls_mode = TlsMode::kPerThread;         // SPRIG_TLS: thread | shared
+  // SPRIG_WORKERS: OS threads that run green threads, 1 to kMaxWorkers.
+  int workers = 1;
   // Seeing inside (runtime/introspect/introspect.hpp); each is off unless said otherwise.
   int dump_signal = 0;                                // SPRIG_DUMP_SIGNAL: a signal name or number
   DeadlockAction on_deadlock = DeadlockAction::kHang; // SPRIG_ON_DEADLOCK: hang | abort | off
@@ -32,6 +34,7 @@ struct Config {
   bool control_socket = true; // SPRIG_CONTROL_SOCKET: 0 turns `sprig ps` off
 };
 
+inline constexpr int kMaxWorkers = 64;
 inline constexpr size_t kMinStackSize = size_t{16} * 1024;
 inline constexpr size_t kMaxStackSize = size_t{1} << 30;
 

@@ -11,7 +11,9 @@
 
 namespace sprig {
 
-class WaitQueue;
+class Worker;
+class ObjectGuard;
+struct GreenThread;
 
 // The life of a green thread. Every change goes through transition(), which
 // aborts on a change not listed in its table.
@@ -65,6 +67,45 @@ struct WaitLink : ListNode {}; // one WaitQueue
 
 struct KeyValues; // thread-specific values, see keys.cpp
 
+// A FIFO of parked green threads; every green sync primitive is built on it
+// (runtime/sync/wait_queue.cpp). With several workers its users may run on
+// different ones: the object's ObjectGuard (runtime/sync/object_lock.hpp)
+// guards it, and a thread on another worker is woken through that worker's
+// inbox (see Worker::wake_claimed).
+class WaitQueue {
+public:
+  bool empty() const { return waiters_.empty(); }
+  GreenThread *front() const { return waiters_.front(); }
+
+  // Parks the running green thread at the back of this queue until woken or
+  // until `deadline`. `guard` is held and guards this queue; it is released
+  // just before the switch, and not held on return. Returns the waker's
+  // result (0 unless it said otherwise), or -ETIMEDOUT. On return the
+  // thread is no longer on the queue.
+  int park(WaitReason reason, const void *object, Deadline deadline, ObjectGuard &guard);
+  // Links the running thread at the back without parking yet, under the
+  // guard keyed `guard_key`: for a caller with more to do before it parks
+  // (a condition wait releases its mutex), which then calls
+  // Worker::park_linked. A waker may take it off meanwhile.
+  void link_running(GreenThread *self, const void *guard_key);
+
+  // Under the guard: wakes the front waiter with `result`; returns it, or
+  // nullptr if none.
+  GreenThread *wake_one(int result = 0);
+  // Wakes every waiter with `result`, in FIFO order; returns how many.
+  size_t wake_all(int result = 0);
+  // Wakes one particular waiter (it must be on this queue).
+  void wake(GreenThread *thread, int result = 0);
+
+  template <typename Fn> void for_each(Fn fn) const { waiters_.for_each(fn); }
+
+  // Under the guard: takes a thread off this queue without waking it.
+  inline void unlink(GreenThread *thread);
+
+private:
+  IntrusiveList<GreenThread, WaitLink> waiters_;
+};
+
 // Field order is a layout: the first cache line holds everything a switch
 // reads or writes of the thread it leaves and of the thread it resumes (the
 // run-queue links, the state, errno, the exception state and the saved stack
@@ -98,7 +139,14 @@ struct GreenThread : RunLink, WaitLink {
   uint64_t id = 0;         // sequence number, 1 = the first thread of the process
 
   const void *wait_object = nullptr; // the mutex, fd, thread... waited on
-  WaitQueue *waiting_on = nullptr;   // the queue this thread is linked on, if any
+  // The queue this thread is linked on, if any, and the key of the guard
+  // that guards it (set by the thread itself as it links, cleared when it
+  // runs again). Linked on a queue means no waker has claimed it yet: a
+  // waker takes it off under the guard, and only that waker may wake it
+  // (a timeout or a signal finds it gone and leaves it be).
+  WaitQueue *waiting_on = nullptr;
+  const void *queue_guard = nullptr;
+  Worker *worker = nullptr; // the worker it runs on (it never moves)
   int64_t parked_since_ns = 0;
   Deadline deadline = kNoDeadline;
   uint32_t timer_index = 0;     // position in the timer heap while in_timer_heap
@@ -111,6 +159,22 @@ struct GreenThread : RunLink, WaitLink {
   void *argument = nullptr;
   void *result = nullptr;
   GreenThread *joiner = nullptr; // the thread parked in join on this one
+  WaitQueue join_waiters;        // where it parks, guarded by ObjectGuard(this)
+  // The thread has ended and its stack is back in its worker's pool: a
+  // join may free the record. Set under ObjectGuard(this).
+  bool finished = false;
+  // Between spawn and free_record: a handle may find it. Under its worker's
+  // records lock (the state is the worker's alone to change, unlocked).
+  bool in_use = false;
+  // A hand-over from another worker on its way to this thread's worker
+  // (Reactor::post_mail): a claimed wake-up or the arrival of a new thread,
+  // at most one at a time. Linked without allocating, since a waker posts
+  // while it holds an object's guard, and malloc may be the program's and
+  // take a green mutex.
+  GreenThread *mail_next = nullptr;
+  uint64_t mail_serial = 0;
+  int mail_result = 0;
+  bool mail_is_arrival = false;
   KeyValues *keys = nullptr;
   void *wait_data = nullptr; // a parking primitive's own data (channels: the element)
 
@@ -145,7 +209,7 @@ struct GreenThread : RunLink, WaitLink {
 #pragma GCC diagnostic ignored "-Winvalid-offsetof" // two link bases: not standard-layout
 static_assert(offsetof(GreenThread, context) + offsetof(Context, sp) + sizeof(void *) <= 64,
               "the fields a switch touches share the record's first cache line");
-static_assert(sizeof(GreenThread) <= 384, "records are allocated in 64-byte lines: 6 of them");
+static_assert(sizeof(GreenThread) <= 448, "records are allocated in 64-byte lines: 7 of them");
 #pragma GCC diagnostic pop
 
 // kAllowedTransitions[from][to]: the only state changes there are.
@@ -173,6 +237,11 @@ inline constexpr auto kAllowedSources = [] {
   }
   return masks;
 }();
+
+inline void WaitQueue::unlink(GreenThread *thread) {
+  waiters_.unlink(thread);
+  __atomic_store_n(&thread->waiting_on, nullptr, __ATOMIC_RELEASE);
+}
 
 [[noreturn]] void bad_transition(const GreenThread &thread, ThreadState to);
 

@@ -293,9 +293,8 @@ union DtvEntry {
   } pointer;
 };
 
-void *make(void *block, Worker *worker) {
+void *make(void *block, Worker *worker, void *carrier) {
   void *tp = place(block);
-  void *carrier = current();
   // The DTV first: the loader writes the dtv field and the TLS images
   // only, and fill() then clears the rest of the descriptor. A block whose
   // DTV was kept (release()) is made again as glibc reuses a cached stack:
@@ -319,8 +318,8 @@ void *make(void *block, Worker *worker) {
 } // namespace
 
 void *create(void *block, GreenThread *thread, Worker *worker, const StackBounds &stack,
-             bool detached) {
-  void *tp = make(block, worker);
+             bool detached, void *carrier) {
+  void *tp = make(block, worker, carrier);
   if (tp == nullptr) {
     return nullptr;
   }
@@ -331,7 +330,7 @@ void *create(void *block, GreenThread *thread, Worker *worker, const StackBounds
   return tp;
 }
 
-void *create_scheduler(void *block, Worker *worker) { return make(block, worker); }
+void *create_scheduler(void *block, Worker *worker) { return make(block, worker, current()); }
 
 void on_first_entry() { g_loader.ctype_init(); }
 

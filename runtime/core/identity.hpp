@@ -139,10 +139,11 @@ struct StackBounds {
 };
 
 // Makes an identity in `block` (block_size() bytes)
-// for `thread`, on `worker`. Returns its thread pointer, or nullptr when the
-// loader cannot allocate the DTV.
+// for `thread`, on `worker`; what glibc copies from the creating thread
+// (the kernel thread ID, the guards) comes from the identity `carrier`. Returns its thread pointer,
+// or nullptr when the loader cannot allocate the DTV.
 void *create(void *block, GreenThread *thread, Worker *worker, const StackBounds &stack,
-             bool detached);
+             bool detached, void *carrier);
 // Called on the new identity before the thread's code: what glibc's
 // start_thread does first (the ctype tables of the locale).
 void on_first_entry();

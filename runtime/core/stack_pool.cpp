@@ -1,6 +1,7 @@
 // stack_pool.cpp - stack regions, guard pages, the warm pool, and stacks of other sizes.
 #include "stack_pool.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <new>
@@ -24,7 +25,7 @@ constexpr uint32_t kMaxSlotsPerRegion = 64;       // one bit each in a uint64_t
 constexpr size_t kRegionBytes = size_t{32} << 20; // fewer slots when stacks are large
 
 // -1: not tried yet, 0: the kernel refused it, 1: it works.
-int g_madvise_guard_works = -1;
+std::atomic<int> g_madvise_guard_works{-1}; // written by every worker that carves stacks
 
 size_t round_up_to_page(size_t bytes) {
   size_t page = StackPool::page_size();
@@ -33,15 +34,15 @@ size_t round_up_to_page(size_t bytes) {
 
 int install_guard(void *guard_page) {
   size_t page = StackPool::page_size();
-  if (g_madvise_guard_works != 0) {
+  if (g_madvise_guard_works.load(std::memory_order_relaxed) != 0) {
     if (madvise(guard_page, page, MADV_GUARD_INSTALL) == 0) {
-      g_madvise_guard_works = 1;
+      g_madvise_guard_works.store(1, std::memory_order_relaxed);
       return 0;
     }
     if (errno != EINVAL) {
       return -errno;
     }
-    g_madvise_guard_works = 0;
+    g_madvise_guard_works.store(0, std::memory_order_relaxed);
   }
   return mprotect(guard_page, page, PROT_NONE) == 0 ? 0 : -errno;
 }
@@ -91,7 +92,9 @@ void StackPool::configure(size_t default_size, size_t pool_limit) {
   slots_per_region_ = static_cast<uint32_t>(slots);
 }
 
-bool StackPool::guard_uses_madvise() const { return g_madvise_guard_works == 1; }
+bool StackPool::guard_uses_madvise() const {
+  return g_madvise_guard_works.load(std::memory_order_relaxed) == 1;
+}
 
 int StackPool::new_region() {
   void *memory = malloc(sizeof(StackRegion));

@@ -7,6 +7,7 @@
 #include "introspect.hpp"
 #include "keys.hpp"
 #include "wait_queue.hpp"
+#include "worker_group.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -39,6 +40,47 @@ int64_t coarse_now_ns() { return clock_now_ns(CLOCK_MONOTONIC_COARSE); }
 
 thread_local constinit Worker *t_worker = nullptr;
 
+// Makes a worker for the calling OS thread (its scheduler context, reactor
+// and index), or returns a negative errno.
+int Worker::create(const Config &config, Worker **created) {
+  void *memory = aligned_alloc(64, (sizeof(Worker) + 63) & ~size_t{63});
+  if (memory == nullptr) {
+    return -ENOMEM;
+  }
+  auto *worker = new (memory) Worker();
+  worker->config_ = config;
+  worker->stacks_.configure(config.stack_size, config.stack_pool_limit);
+  context_select_switch(config.switch_kind);
+  context_init_os_thread(worker->scheduler_context_, &worker->scheduler_uc_);
+  worker->errno_ = &errno; // per OS thread, and a worker never changes OS thread
+  // Looked up, not linked: a C program has no C++ runtime, and the runtime
+  // itself does not use one.
+  if (void *symbol = dlsym(RTLD_DEFAULT, "__cxa_get_globals"); symbol != nullptr) {
+    worker->exception_state_ = reinterpret_cast<void **(*)()>(symbol)();
+  }
+  int rc = worker->take_index();
+  if (rc == 0) {
+    rc = worker->reactor_.init(worker);
+    if (rc != 0) {
+      worker->give_back_index();
+    }
+  }
+  if (rc != 0) {
+    worker->~Worker();
+    free(memory);
+    return rc;
+  }
+  *created = worker;
+  return 0;
+}
+
+void Worker::dispose() {
+  destroy();
+  give_back_index();
+  this->~Worker();
+  free(this);
+}
+
 int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
                 const SpawnOptions &main_options) {
   if (main_fn == nullptr) {
@@ -63,50 +105,40 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
     // No worker of this process has identities.
     g_find_worker_by_thread_pointer.store(false, std::memory_order_relaxed);
   }
-  void *memory = aligned_alloc(64, (sizeof(Worker) + 63) & ~size_t{63});
-  if (memory == nullptr) {
+  Worker *worker = nullptr;
+  rc = create(config, &worker);
+  if (rc != 0) {
     identity::stop_worker();
-    return -ENOMEM;
+    return rc;
   }
-  auto *worker = new (memory) Worker();
-  worker->stacks_.configure(config.stack_size, config.stack_pool_limit);
-  context_select_switch(config.switch_kind);
-  context_init_os_thread(worker->scheduler_context_, &worker->scheduler_uc_);
-  worker->errno_ = &errno; // per OS thread, and a worker never changes OS thread
-  // Looked up, not linked: a C program has no C++ runtime, and the runtime
-  // itself does not use one.
-  if (void *symbol = dlsym(RTLD_DEFAULT, "__cxa_get_globals"); symbol != nullptr) {
-    worker->exception_state_ = reinterpret_cast<void **(*)()>(symbol)();
-  }
-  rc = worker->reactor_.init(worker);
+  t_worker = worker;
+  signals::start(*worker);
+  observe::worker_started(*worker, config);
+  GreenThread *main_thread = nullptr;
+  rc = worker->spawn_thread(main_options, main_fn, argument, &main_thread, true, nullptr);
   if (rc == 0) {
-    t_worker = worker;
-    signals::start(*worker);
-    observe::worker_started(*worker, config);
-    GreenThread *main_thread = nullptr;
-    rc = worker->spawn_thread(main_options, main_fn, argument, &main_thread, true);
-    if (rc == 0) {
-      main_thread->is_main = true;
-      worker->signals_.main_thread = main_thread;
-      if (identity::g_per_thread) {
-        identity::install(worker->scheduler_thread_pointer_);
-        identity::on_first_entry();
-      }
-      worker->scheduler_loop();
-      if (identity::g_per_thread) {
-        identity::install(worker->adopted_thread_pointer_);
-      }
-      if (result != nullptr) {
-        *result = worker->main_result_;
-      }
+    main_thread->is_main = true;
+    worker->signals_.main_thread = main_thread;
+    if (config.workers > 1) {
+      worker->start_group(config.workers);
     }
-    observe::worker_stopping(*worker);
-    signals::stop(*worker);
-    t_worker = nullptr;
+    if (identity::g_per_thread) {
+      identity::install(worker->scheduler_thread_pointer_);
+      identity::on_first_entry();
+    }
+    worker->scheduler_loop();
+    if (identity::g_per_thread) {
+      identity::install(worker->adopted_thread_pointer_);
+    }
+    worker->stop_group();
+    if (result != nullptr) {
+      *result = worker->main_result_;
+    }
   }
-  worker->destroy();
-  worker->~Worker();
-  free(memory);
+  observe::worker_stopping(*worker);
+  signals::stop(*worker);
+  t_worker = nullptr;
+  worker->dispose();
   identity::stop_worker();
   return rc;
 }
@@ -130,7 +162,7 @@ void Worker::destroy() {
 }
 
 void Worker::scheduler_loop() {
-  while (alive_ > 0) {
+  while (keep_running()) {
     if (signals_.inbox.load(std::memory_order_relaxed) != 0) [[unlikely]] {
       signals::drain_inbox(*this);
     }
@@ -142,6 +174,12 @@ void Worker::scheduler_loop() {
       }
     }
     uint64_t fd_wakeups = reactor_.stats().fd_wakeups;
+    if (group_ != nullptr && group_->spin_when_idle && run_queue_.empty()) {
+      // Another worker often hands work over within microseconds (a spawn,
+      // a wake-up): waiting for it here is cheaper than a sleep and an
+      // eventfd on both sides.
+      reactor_.spin_for_mail(kSpinForMailNs);
+    }
     if (run_queue_.empty()) {
       signals::before_blocking_poll(*this);
     }
@@ -189,10 +227,18 @@ void Worker::release_exited(GreenThread *thread) {
   if (identity::g_per_thread && !thread->is_main) {
     identity::release(thread->thread_pointer); // the adopted identity stays the OS thread's
   }
+  lock_records();
   stacks_.release(thread->stack);
+  unlock_records();
   thread->stack = Stack{};
   context_destroy(thread->context);
-  if (thread->detached) {
+  // Only now may a join (on any worker) free the record: its stack is back.
+  ObjectGuard guard(thread);
+  thread->finished = true;
+  thread->join_waiters.wake_all(0);
+  bool detached = thread->detached;
+  guard.release();
+  if (detached) {
     free_record(thread);
   }
 }
@@ -238,8 +284,18 @@ void Worker::exit_running(void *result) {
   signals::on_exit(*this, self);
   transition<ThreadState::kRunning, ThreadState::kExited>(*self);
   --alive_;
-  if (self->joiner != nullptr) {
-    wake(self->joiner, 0);
+  thread_ended();
+  {
+    // A joiner on this worker may run next: whoever runs next on this
+    // worker releases this stack before anything else (after_switch), so
+    // its join finds the thread finished. One on another worker is woken
+    // as the stack is released (release_exited).
+    ObjectGuard guard(self);
+    self->join_waiters.for_each([this, self](GreenThread *waiter) {
+      if (waiter->worker == this) {
+        self->join_waiters.wake(waiter, 0);
+      }
+    });
   }
   exited_ = self;
   switch_away(self, true);
@@ -257,43 +313,119 @@ int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
 }
 
 int Worker::park_quietly(WaitReason reason, const void *object, Deadline deadline) {
+  ++running_->park_serial;
+  return park_linked(reason, object, deadline, nullptr);
+}
+
+int Worker::park_linked(WaitReason reason, const void *object, Deadline deadline,
+                        ObjectGuard *guard) {
   GreenThread *self = running_;
   if (deadline != kNoDeadline) {
     if (deadline <= monotonic_now_ns()) {
-      if (self->waiting_on != nullptr) {
-        self->waiting_on->unlink(self);
+      if (guard != nullptr) {
+        if (self->waiting_on != nullptr) {
+          self->waiting_on->unlink(self);
+        }
+        self->queue_guard = nullptr;
+        guard->release();
+        return -ETIMEDOUT;
       }
-      return -ETIMEDOUT;
+      if (take_back(self)) {
+        return -ETIMEDOUT;
+      }
+      // Claimed meanwhile: it parks with no timer, for its waker's wake-up.
+    } else {
+      self->deadline = deadline;
+      timers_.insert(self);
     }
-    self->deadline = deadline;
-    timers_.insert(self);
   }
   self->wait_reason = reason;
   self->wait_object = object;
   self->parked_since_ns = coarse_now_ns();
   self->wake_result = 0;
-  ++self->park_serial;
   ++stats_.parks;
   ++stats_.parks_by_reason[static_cast<int>(reason)];
   transition<ThreadState::kRunning, ThreadState::kParked>(*self);
+  if (guard != nullptr) {
+    guard->release(); // a waker on another worker may claim it from here
+  }
   switch_away(self, false);
   self->wait_reason = WaitReason::kNone;
   self->wait_object = nullptr;
   return self->wake_result;
 }
 
+// Takes a thread of this worker off the wait queue it is linked on, if a
+// waker has not claimed it yet; true when it is free to be woken (it was
+// on no queue, or was taken off here).
+bool Worker::take_back(GreenThread *thread) {
+  const void *key = thread->queue_guard;
+  if (key == nullptr) {
+    return true;
+  }
+  ObjectGuard guard(key);
+  WaitQueue *queue = __atomic_load_n(&thread->waiting_on, __ATOMIC_ACQUIRE);
+  if (queue == nullptr) {
+    return false; // claimed: only its waker wakes it
+  }
+  queue->unlink(thread);
+  thread->queue_guard = nullptr;
+  return true;
+}
+
 void Worker::wake(GreenThread *thread, int result) {
   if (thread->state != ThreadState::kParked) {
     return;
   }
-  if (thread->waiting_on != nullptr) {
-    thread->waiting_on->unlink(thread);
+  if (!take_back(thread)) {
+    if (thread->in_timer_heap) {
+      timers_.remove(thread); // a claimed thread waits for its waker alone
+    }
+    return;
   }
   if (thread->in_timer_heap) {
     timers_.remove(thread);
   }
   thread->wake_result = result;
   transition(*thread, ThreadState::kRunnable);
+  run_queue_.push_back(thread);
+}
+
+void Worker::wake_claimed(GreenThread *thread, int result) {
+  thread->queue_guard = nullptr;
+  if (thread->in_timer_heap) {
+    timers_.remove(thread);
+  }
+  thread->wake_result = result;
+  transition<ThreadState::kParked, ThreadState::kRunnable>(*thread);
+  run_queue_.push_back(thread);
+}
+
+void Worker::post_claimed_wake(GreenThread *thread, int result) {
+  reactor_.post_mail(thread, false, thread->park_serial, result);
+}
+
+void Worker::post_arrival(GreenThread *thread) { reactor_.post_mail(thread, true, 0, 0); }
+
+void Worker::wake_anywhere(GreenThread *thread, int result) {
+  Worker *owner = thread->worker;
+  if (owner == current()) {
+    owner->wake(thread, result);
+  } else {
+    owner->reactor_.post(Reactor::RemoteKind::kAnyPark, thread, 0, result);
+  }
+}
+
+void Worker::post_call(GreenThread *thread, void (*call)(GreenThread *, void *), void *argument) {
+  thread->worker->reactor_.post(Reactor::RemoteKind::kCall, thread, 0, 0, call, argument);
+}
+
+void Worker::arrive(GreenThread *thread) {
+  ++alive_;
+  if (alive_ > stats_.peak_alive) {
+    stats_.peak_alive = alive_;
+  }
+  signals::on_spawn(*this, thread, thread);
   run_queue_.push_back(thread);
 }
 
@@ -308,33 +440,43 @@ int Worker::join(GreenThread *target, void **result, Deadline deadline) {
   if (target == self) {
     return -EDEADLK;
   }
+  ObjectGuard guard(target);
   if (target->detached || (target->joiner != nullptr && target->joiner != self)) {
     return -EINVAL;
   }
-  while (target->state != ThreadState::kExited) {
+  while (!target->finished) {
     target->joiner = self;
-    int rc = park_quietly(WaitReason::kJoin, target, deadline);
-    if (target->state != ThreadState::kExited) {
+    target->join_waiters.link_running(self, target);
+    int rc = park_linked(WaitReason::kJoin, target, deadline, &guard);
+    guard.relock();
+    if (!target->finished) {
       target->joiner = nullptr;
     }
     if (signals_.work()) [[unlikely]] {
+      guard.release();
       signals::deliver(*this, self); // after the joiner link is undone
+      guard.relock();
     }
-    if (target->state != ThreadState::kExited) {
+    if (!target->finished) {
       if (rc == -EINTR) {
+        if (target->joiner != nullptr || target->detached) {
+          return -EINVAL; // taken meanwhile by a handler's join or detach
+        }
         continue; // a handler ran; join is never interrupted (pthread_join(3))
       }
       return rc != 0 ? rc : -EINTR;
     }
   }
+  guard.release();
   if (result != nullptr) {
     *result = target->result;
   }
-  free_record(target);
+  target->worker->free_record(target);
   return 0;
 }
 
 int Worker::detach(GreenThread *target) {
+  ObjectGuard guard(target);
   if (target->detached || target->joiner != nullptr) {
     return -EINVAL;
   }
@@ -342,8 +484,9 @@ int Worker::detach(GreenThread *target) {
   if (identity::g_per_thread) {
     identity::set_detached(target->thread_pointer, true);
   }
-  if (target->state == ThreadState::kExited) {
-    free_record(target);
+  if (target->finished) {
+    guard.release();
+    target->worker->free_record(target);
   }
   return 0;
 }
@@ -355,10 +498,18 @@ void Worker::after_fork_in_child() {
       // Not a transition: these threads did not end, they were not copied.
       // A handle to one now finds nothing (ESRCH), a wake-up is a no-op.
       thread->state = ThreadState::kFree;
+      thread->in_use = false;
       thread->in_timer_heap = false;
       thread->waiting_on = nullptr;
+      thread->queue_guard = nullptr;
     }
   }
+  // The child keeps this worker alone; a lock another worker's OS thread
+  // held as the parent forked stays held for nobody.
+  group_ = nullptr;
+  placed_.store(1, std::memory_order_relaxed);
+  records_lock_.clear(std::memory_order_relaxed);
+  ObjectGuard::reset_all();
   run_queue_.abandon_all();
   free_records_.abandon_all(); // records of the parent's threads are not reused
   timers_.abandon_all();
@@ -381,7 +532,7 @@ int Worker::park_after_scheduler_call(void (*call)(void *), void *argument, Wait
 }
 
 void Worker::wake_from_other_thread(GreenThread *thread, uint64_t park_serial, int result) {
-  reactor_.post_wake(thread, park_serial, result);
+  reactor_.post(Reactor::RemoteKind::kThisPark, thread, park_serial, result);
 }
 
 } // namespace sprig

@@ -22,9 +22,25 @@
 //   run queue prefetches one switch ahead (run_queue.hpp). The hot fields
 //   of the Worker itself come first in it.
 //
+//   Several workers (SPRIG_WORKERS=N, worker_group.cpp) are a WorkerGroup:
+//   the first is the OS thread that called run(), the others are OS threads
+//   of sprig's. Each has all of the above of its own. A new green thread is
+//   placed on the worker with the fewest threads; a worker makes the records,
+//   stacks and identities of its threads, and spawn() on another worker takes
+//   that worker's records lock and hands the new thread over through its
+//   inbox. A green object's users may run on different workers: its state is
+//   guarded by an ObjectGuard (runtime/sync/object_lock.hpp), and a waker
+//   that takes a thread of another worker off a wait queue posts the wake-up
+//   to that worker's inbox (wake_claimed, post_claimed_wake).
+//
 // Invariants
-//   - A green thread runs only on the worker that created it (no migration:
+//   - A green thread runs only on the worker that made it (no migration:
 //     compilers cache TLS addresses, errno's among them, across calls).
+//   - Only a thread's own worker changes its state, run queue links and
+//     timer; other workers ask through the inbox.
+//   - A thread linked on a wait queue has not been claimed: the waker that
+//     takes it off (under the object's guard) is the only one that may wake
+//     it. A timeout or signal that finds it already off leaves it parked.
 //   - libuv is entered only from the scheduler context: green threads record
 //     what they need (FdWatcher interest, SchedulerCall) and park; the
 //     scheduler applies it before it polls.
@@ -52,11 +68,13 @@
 //     table, so a stale handle is detected in O(1) without hashing.
 #pragma once
 
+#include "config.hpp"
 #include "context.hpp"
 #include "green_thread.hpp"
 #include "identity.hpp"
 #include "introspect.hpp"
 #include "list.hpp"
+#include "object_lock.hpp"
 #include "reactor.hpp"
 #include "run_queue.hpp"
 #include "signals.hpp"
@@ -78,9 +96,17 @@ struct SpawnOptions {
   // no guard page, and never freed by sprig, as glibc uses one.
   void *given_stack = nullptr;
   size_t given_stack_size = 0;
+  // Where to write the new thread's name before it can run (glibc stores
+  // pthread_create's *newthread before the thread starts, and on another
+  // worker it may start, even end, before spawn returns): its handle, or its
+  // thread pointer when publish_thread_pointer.
+  uint64_t *publish = nullptr;
+  bool publish_thread_pointer = false;
 };
 
 // Counters kept by every worker; cheap increments, read by tests and stats.
+struct WorkerGroup;
+
 struct WorkerStats {
   uint64_t threads_created = 0;
   uint64_t switches = 0;
@@ -177,20 +203,31 @@ public:
   // TlsMode::kPerThread: the identity this OS thread had before sprig (main
   // keeps it), whose robust list is the one the kernel walks when the thread
   // ends (shim/shared_sync.hpp); nullptr in TlsMode::kShared.
-  void *kernel_thread_pointer() const { return adopted_thread_pointer_; }
+  void *kernel_thread_pointer() const {
+    return adopted_thread_pointer_ != nullptr ? adopted_thread_pointer_ : kernel_thread_pointer_;
+  }
   // Calls fn on every thread record in use (not free), in slot order.
+  // Under the records lock: another worker may add a record meanwhile. fn
+  // must not spawn, join or free a record.
   template <typename Fn> void for_each_thread(Fn fn) const {
+    lock_records();
     for (GreenThread *thread : slots_) {
       if (thread->state != ThreadState::kFree) {
         fn(thread);
       }
     }
+    unlock_records();
   }
   StackPool &stacks() { return stacks_; }
-  // The threads waiting for some pthread_once control of this worker to be
-  // done (shim/once.cpp): per worker, not thread_local, since every green
-  // thread has a thread-local block of its own.
-  WaitQueue &once_waiters() { return once_waiters_; }
+  // Its place in the process's table of workers (handles carry it).
+  int index() const { return index_; }
+  static Worker *by_index(int index);
+  WorkerGroup *group() const { return group_; }
+  // With several workers: this worker is about to sleep with nothing but
+  // another worker able to wake any of its threads (the group's deadlock
+  // check, runtime/introspect/introspect.cpp). Cleared as its poll returns.
+  bool stuck() const { return stuck_.load(std::memory_order_seq_cst); }
+  void set_stuck(bool stuck) { stuck_.store(stuck, std::memory_order_seq_cst); }
   Reactor &reactor() { return reactor_; }
   signals::WorkerSignals &signals() { return signals_; }
   const signals::WorkerSignals &signals() const { return signals_; }
@@ -201,11 +238,13 @@ public:
             GreenThread **spawned);
 
   // Handles: (generation << 32) | slot. 0 is never a handle.
+  // Slots carry the worker's index in their top byte.
+  static constexpr uint32_t kSlotBits = 24;
   static uint64_t handle_of(const GreenThread *thread) {
     return (static_cast<uint64_t>(thread->generation) << 32) | thread->slot;
   }
-  // The live (not free) thread behind a handle, or nullptr.
-  GreenThread *find(uint64_t handle) const;
+  // The live (not free) thread behind a handle, on any worker, or nullptr.
+  static GreenThread *find(uint64_t handle);
 
   int join(GreenThread *target, void **result, Deadline deadline);
   int detach(GreenThread *target);
@@ -219,9 +258,41 @@ public:
   // calls signals::deliver itself, so a handler that jumps out leaves no
   // dangling link.
   int park_quietly(WaitReason reason, const void *object, Deadline deadline);
-  // Makes a parked thread runnable with `result`; a no-op for any other
-  // state. Takes it off its wait queue and out of the timer heap.
+  // As park_quietly, for a thread that WaitQueue::link_running linked;
+  // `guard`, when not null, is held and is released just before the switch.
+  int park_linked(WaitReason reason, const void *object, Deadline deadline, ObjectGuard *guard);
+  // Makes a parked thread of this worker runnable with `result`; a no-op
+  // for any other state, and for a thread another waker has claimed. Takes
+  // it off its wait queue and out of the timer heap.
   void wake(GreenThread *thread, int result);
+  bool take_back(GreenThread *thread);
+  // As wake, for a thread of any worker: another worker's gets it through
+  // its inbox, in whatever park it is in when that worker reads it.
+  static void wake_anywhere(GreenThread *thread, int result);
+  // A thread of this worker that a waker took off a wait queue (it is
+  // parked: only its worker runs it, and that worker is the caller).
+  void wake_claimed(GreenThread *thread, int result);
+  // Any OS thread: the same for a thread of this worker, through the inbox.
+  void post_claimed_wake(GreenThread *thread, int result);
+  // Any OS thread: puts a thread made for this worker by another one
+  // (spawn) on its run queue.
+  void post_arrival(GreenThread *thread);
+  // Any OS thread: runs call(thread, argument) on the scheduler context of
+  // the thread's worker (a cancel or a signal for a thread of another one).
+  static void post_call(GreenThread *thread, void (*call)(GreenThread *, void *), void *argument);
+  // Any OS thread: runs call(nullptr, argument) on this worker's scheduler
+  // context (a part of a thread dump).
+  void post_scheduler_call(void (*call)(GreenThread *, void *), void *argument) {
+    reactor_.post(Reactor::RemoteKind::kCall, nullptr, 0, 0, call, argument);
+  }
+  // Green thread: wakes the threads of every worker that wait on fd, as
+  // Reactor::nudge_fd does on this one, so each retries its call (after a
+  // shutdown or a close of the fd).
+  void nudge_fd_everywhere(int fd);
+  // Green thread: Reactor::forget_fd on every worker (dup2 onto fd).
+  void forget_fd_everywhere(int fd);
+  // Scheduler context: what post_claimed_wake and post_arrival sent.
+  void arrive(GreenThread *thread);
   // True when another green thread is waiting to run on this worker.
   bool others_runnable() const { return !run_queue_.empty(); }
   // Puts the running thread at the back of the run queue. Inline: the body
@@ -266,6 +337,15 @@ public:
 
   // Called by the reactor (scheduler context).
   void expire_timers(int64_t now_ns);
+  // True while the scheduler loop should go on: a lone worker until its
+  // threads have ended; one of a group until the group's have.
+  bool keep_running() const;
+  // Worker group (worker_group.cpp): the first worker starts the others as
+  // sprig_run starts, and stops and joins them when every thread has ended.
+  int start_group(int workers);
+  void stop_group();
+  static void *serve(void *group_pointer);
+  void thread_ended();
   Deadline earliest_deadline() const { return timers_.earliest(); }
 
   // sprig_green_thread_main's body.
@@ -273,10 +353,30 @@ public:
 
 private:
   static constexpr int kDispatchBatch = 512;
+  static constexpr int64_t kSpinForMailNs = 50'000; // see scheduler_loop
   static constexpr uint64_t kThreadIdBlock = 1024;
 
   Worker() = default;
-  int init();
+  static int create(const Config &config, Worker **created);
+  void dispose();
+  // The guard of this worker's records, stacks and identities, taken by
+  // spawn on another worker (no-op with one worker).
+  void lock_records() const {
+    if (g_multi_worker) {
+      while (records_lock_.test_and_set(std::memory_order_acquire)) {
+        __builtin_ia32_pause();
+      }
+    }
+  }
+  void unlock_records() const {
+    if (g_multi_worker) {
+      records_lock_.clear(std::memory_order_release);
+    }
+  }
+  Worker *place_new_thread();
+  void post_fd_to_others(Reactor::RemoteKind kind, int fd);
+  int take_index();
+  void give_back_index();
   void destroy();
   void scheduler_loop();
   // Leaves the running thread (already parked, runnable or exited) for the
@@ -353,8 +453,9 @@ private:
   void free_record(GreenThread *thread);
   void release_exited(GreenThread *thread);
   int spawn_thread(const SpawnOptions &options, void *(*start)(void *), void *argument,
-                   GreenThread **spawned, bool adopt_caller_identity);
-  int make_identity(GreenThread *thread, bool adopt_caller);
+                   GreenThread **spawned, bool adopt_caller_identity, const GreenThread *creator);
+  GreenThread *find_here(uint64_t handle);
+  int make_identity(GreenThread *thread, bool adopt_caller, void *carrier);
   void *new_identity_block();
   void index_identities();
   static constexpr size_t kIdentityRangeBytes = size_t{1} << 35; // 7.8 million identities here
@@ -384,7 +485,6 @@ private:
   ucontext_t scheduler_uc_{};   // the scheduler's registers under SPRIG_SWITCH=ucontext
   uint64_t next_thread_id_ = 0; // ids are taken from the process in blocks
   uint64_t thread_id_limit_ = 0;
-  WaitQueue once_waiters_;
   void *scheduler_identity_block_ = nullptr;
   // Every identity block is carved from this reserved range, in order; a
   // block stays with its record (see WorkerIdentities).
@@ -394,7 +494,15 @@ private:
   void *adopted_thread_pointer_ = nullptr; // the OS thread's own identity, lent to main
   identity::Adopted adopted_fields_;       // what it held before
   signals::WorkerSignals signals_;
-  GreenThread *vfork_parent_ = nullptr; // set while a vfork child runs here
+  GreenThread *vfork_parent_ = nullptr;   // set while a vfork child runs here
+  int index_ = -1;                        // in the table of workers (Worker::by_index)
+  Config config_;                         // as the process's first worker read it
+  void *kernel_thread_pointer_ = nullptr; // see kernel_thread_pointer()
+  WorkerGroup *group_ = nullptr;          // with several workers
+  // Threads placed here and not yet ended: the load placement compares.
+  std::atomic<int64_t> placed_{0};
+  mutable std::atomic_flag records_lock_ = ATOMIC_FLAG_INIT;
+  std::atomic<bool> stuck_{false};
 };
 
 } // namespace sprig

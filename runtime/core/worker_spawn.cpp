@@ -3,6 +3,7 @@
 #include "worker.hpp"
 
 #include "keys.hpp"
+#include "worker_group.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -82,14 +83,22 @@ GreenThread *Worker::new_record() {
     return nullptr;
   }
   thread = new (memory) GreenThread();
-  thread->slot = static_cast<uint32_t>(slots_.size());
+  if (slots_.size() >= (size_t{1} << kSlotBits)) {
+    free(memory);
+    return nullptr;
+  }
+  thread->slot =
+      static_cast<uint32_t>(slots_.size()) | (static_cast<uint32_t>(index_) << kSlotBits);
+  thread->worker = this;
   thread->generation = 1;
   slots_.push_back(thread);
   return thread;
 }
 
 void Worker::free_record(GreenThread *thread) {
+  lock_records();
   transition<ThreadState::kExited, ThreadState::kFree>(*thread);
+  thread->in_use = false;
   if (identity::g_per_thread && thread->thread_pointer != nullptr) {
     identity::forget(thread->thread_pointer); // its pthread_t names nothing from here on
     thread->thread_pointer = nullptr;
@@ -101,18 +110,19 @@ void Worker::free_record(GreenThread *thread) {
     thread->generation = 1;
   }
   free_records_.push_back(thread);
+  unlock_records();
 }
 
-GreenThread *Worker::find(uint64_t handle) const {
-  auto slot = static_cast<uint32_t>(handle & 0xffffffffU);
+GreenThread *Worker::find_here(uint64_t handle) {
+  auto slot = static_cast<uint32_t>(handle & ((uint64_t{1} << kSlotBits) - 1));
   auto generation = static_cast<uint32_t>(handle >> 32);
-  if (slot >= slots_.size()) {
-    return nullptr;
+  lock_records();
+  GreenThread *thread = slot < slots_.size() ? slots_[slot] : nullptr;
+  // in_use, not the state, which the thread's own worker changes unlocked.
+  if (thread != nullptr && (thread->generation != generation || !thread->in_use)) {
+    thread = nullptr;
   }
-  GreenThread *thread = slots_[slot];
-  if (thread->generation != generation || thread->state == ThreadState::kFree) {
-    return nullptr;
-  }
+  unlock_records();
   return thread;
 }
 
@@ -134,14 +144,15 @@ size_t Worker::stack_color(uint64_t id, size_t stack_size) {
 
 int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
                   GreenThread **spawned) {
-  return spawn_thread(options, start, argument, spawned, false);
+  Worker *target = place_new_thread();
+  return target->spawn_thread(options, start, argument, spawned, false, running_);
 }
 
 // TlsMode::kPerThread: the main green thread takes the calling OS thread's
 // own identity (pthread_self() and the thread_locals that constructors set
 // stay those of main); every other thread gets one made in the block its
 // record keeps, and the scheduler context one of its own.
-int Worker::make_identity(GreenThread *thread, bool adopt_caller) {
+int Worker::make_identity(GreenThread *thread, bool adopt_caller, void *carrier) {
   identity::StackBounds bounds{thread->stack.low, thread->stack.size,
                                thread->stack.given ? 0 : StackPool::page_size()};
   if (adopt_caller) {
@@ -168,7 +179,7 @@ int Worker::make_identity(GreenThread *thread, bool adopt_caller) {
     }
   }
   thread->thread_pointer =
-      identity::create(thread->identity_block, thread, this, bounds, thread->detached);
+      identity::create(thread->identity_block, thread, this, bounds, thread->detached, carrier);
   return thread->thread_pointer == nullptr ? -ENOMEM : 0;
 }
 
@@ -189,15 +200,23 @@ void Worker::end_identities() {
   }
 }
 
+// Runs on the creator's worker, which may be another one (spawn places the
+// thread): everything of this worker it touches is under the records lock,
+// and a thread made for another worker reaches its run queue through that
+// worker's inbox (arrive).
 int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), void *argument,
-                         GreenThread **spawned, bool adopt_caller_identity) {
+                         GreenThread **spawned, bool adopt_caller_identity,
+                         const GreenThread *creator) {
   // A null start is the caller's to refuse (sprig_spawn does): pthread_create
   // takes it, and the new thread faults calling it, as natively.
   if (options.stack_size != 0 && options.stack_size < kMinStackSize) {
     return -EINVAL;
   }
+  const bool here = current() == this || creator == nullptr;
+  lock_records();
   GreenThread *thread = new_record();
   if (thread == nullptr) {
+    unlock_records();
     return -EAGAIN;
   }
   int rc = 0;
@@ -211,6 +230,7 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
   }
   if (rc != 0) {
     free_records_.push_back(thread);
+    unlock_records();
     return -EAGAIN;
   }
   if (next_thread_id_ == thread_id_limit_) { // a block of ids: no atomic per spawn
@@ -224,10 +244,12 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
   thread->argument = argument;
   thread->result = nullptr;
   thread->detached = options.detached;
+  thread->finished = false;
   thread->is_main = false;
   thread->joiner = nullptr;
   thread->wait_reason = WaitReason::kNone;
   thread->wait_object = nullptr;
+  thread->queue_guard = nullptr;
   thread->saved_errno = 0;
   thread->read_locks_held = 0;
   thread->cleanup_buffers = nullptr;
@@ -238,10 +260,15 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
   thread->exiting = false;
   thread->name[0] = '\0';
   if (identity::g_per_thread) {
-    if (make_identity(thread, adopt_caller_identity) != 0) {
+    // The fields glibc copies from the creating thread (the kernel thread
+    // ID among them) come from the thread that will run it: the creator on
+    // this worker, this worker's scheduler for a thread made from another.
+    if (make_identity(thread, adopt_caller_identity,
+                      here ? identity::current() : scheduler_thread_pointer_) != 0) {
       stacks_.release(thread->stack);
       thread->stack = Stack{};
       free_records_.push_back(thread);
+      unlock_records();
       return -EAGAIN;
     }
   }
@@ -249,15 +276,32 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
     strncpy(thread->name, options.name, sizeof thread->name - 1);
     thread->name[sizeof thread->name - 1] = '\0';
   }
-  signals::on_spawn(*this, thread, running_);
   transition(*thread, ThreadState::kRunnable);
+  thread->in_use = true;
+  ++stats_.threads_created;
+  if (options.publish != nullptr) {
+    *options.publish = options.publish_thread_pointer
+                           ? reinterpret_cast<uintptr_t>(thread->thread_pointer)
+                           : handle_of(thread);
+  }
+  unlock_records();
+  placed_.fetch_add(1, std::memory_order_relaxed);
+  if (group_ != nullptr) {
+    group_->alive.fetch_add(1, std::memory_order_relaxed);
+  }
+  *spawned = thread;
+  if (!here) {
+    // The mask is the creator's now; the worker counts it as it arrives.
+    thread->signal_mask = creator->signal_mask;
+    post_arrival(thread);
+    return 0;
+  }
+  signals::on_spawn(*this, thread, creator);
   run_queue_.push_back(thread);
   ++alive_;
-  ++stats_.threads_created;
   if (alive_ > stats_.peak_alive) {
     stats_.peak_alive = alive_;
   }
-  *spawned = thread;
   return 0;
 }
 

@@ -200,7 +200,7 @@ int sprig_backtrace(sprig_thread_t thread, char *buf, size_t len) {
     return -EINVAL;
   }
   Worker *worker = Worker::current();
-  GreenThread *target = worker == nullptr ? nullptr : worker->find(thread);
+  GreenThread *target = worker == nullptr ? nullptr : Worker::find(thread);
   if (target == nullptr || target->state == sprig::ThreadState::kExited) {
     return -ESRCH;
   }

@@ -7,6 +7,7 @@
 #include "sys.hpp"
 #include "text_buffer.hpp"
 #include "worker.hpp"
+#include "worker_group.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -85,8 +86,47 @@ void worker_stopping(Worker &worker) {
   g_owner.store(nullptr, std::memory_order_release);
 }
 
+namespace {
+
+// With several workers, a worker whose threads all wait may be waiting for
+// another worker's. The group is deadlocked when every worker is about to
+// sleep so (stuck), and nothing is on its way to any of them: each worker
+// clears its mark as its poll returns, before it drains its inbox, so a
+// wake-up posted to a stuck worker is seen either in its inbox or as its
+// mark gone (the inbox is read first). Looked at by each worker that
+// becomes stuck; the last one reports.
+std::atomic<uint64_t> g_group_deadlock_reported_at{UINT64_MAX};
+
+void look_for_group_deadlock(Worker &worker, Reactor &reactor) {
+  if (g_config.on_deadlock == DeadlockAction::kOff || worker.earliest_deadline() != kNoDeadline ||
+      !reactor.only_own_work_left() || signals::may_wake_a_thread(worker)) {
+    return;
+  }
+  worker.set_stuck(true);
+  WorkerGroup *group = worker.group();
+  if (group->alive.load(std::memory_order_seq_cst) <= 0) {
+    return;
+  }
+  uint64_t switches = 0;
+  for (int place = 0; place < group->size(); ++place) {
+    Worker *each = group->workers[place].load(std::memory_order_acquire);
+    if (!each->reactor().inbox_empty() || !each->stuck()) {
+      return;
+    }
+    switches += each->stats().switches;
+  }
+  if (g_group_deadlock_reported_at.exchange(switches) != switches) {
+    report_deadlock(worker, g_config.on_deadlock);
+  }
+}
+
+} // namespace
+
 void before_poll(Reactor &reactor, bool may_block) {
   Worker *worker = reactor.worker();
+  if (worker->group() != nullptr && may_block) [[unlikely]] {
+    look_for_group_deadlock(*worker, reactor);
+  }
   if (g_owner.load(std::memory_order_relaxed) != worker) [[unlikely]] {
     return;
   }
@@ -95,10 +135,11 @@ void before_poll(Reactor &reactor, bool may_block) {
     control_open(reactor);
   }
   // Nothing runnable, no deadline, nothing the loop could report: no green
-  // thread of this worker will ever run again.
-  if (may_block && worker->alive() > 0 && worker->earliest_deadline() == kNoDeadline &&
-      g_config.on_deadlock != DeadlockAction::kOff && reactor.only_own_work_left() &&
-      !signals::may_wake_a_thread(*worker)) [[unlikely]] {
+  // thread of this worker will ever run again. (With several workers see
+  // look_for_group_deadlock.)
+  if (may_block && worker->group() == nullptr && worker->alive() > 0 &&
+      worker->earliest_deadline() == kNoDeadline && g_config.on_deadlock != DeadlockAction::kOff &&
+      reactor.only_own_work_left() && !signals::may_wake_a_thread(*worker)) [[unlikely]] {
     uint64_t switches = worker->stats().switches;
     if (switches != g_deadlock_reported_at) {
       g_deadlock_reported_at = switches;

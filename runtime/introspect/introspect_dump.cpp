@@ -8,8 +8,12 @@
 #include "text_buffer.hpp"
 #include "vector.hpp"
 #include "worker.hpp"
+#include "worker_group.hpp"
 
+#include <atomic>
 #include <cstdlib>
+#include <new>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -258,7 +262,9 @@ void append_stack(TextBuffer &out, const GreenThread &thread) {
 
 } // namespace
 
-void dump_threads(Worker &worker, bool stacks, TextBuffer &out) {
+namespace {
+
+void dump_table(Worker &worker, bool stacks, TextBuffer &out) {
   DumpIndex index;
   index.build(worker);
   int64_t now = monotonic_now_ns();
@@ -266,8 +272,6 @@ void dump_threads(Worker &worker, bool stacks, TextBuffer &out) {
   if (stacks) {
     unwinder_load();
   }
-  out.append("sprig: process %d: %zu green threads alive, %zu records\n",
-             static_cast<int>(getpid()), worker.alive(), index.live.size());
   out.append("%7s  %-15s  %-8s  %9s  %s\n", "ID", "NAME", "STATE", "WAITED", "WAITING FOR");
   worker.for_each_thread([&](const GreenThread *thread) {
     out.append("%7llu  %-15s  %-8s  ", static_cast<unsigned long long>(thread->id),
@@ -287,6 +291,86 @@ void dump_threads(Worker &worker, bool stacks, TextBuffer &out) {
       append_stack(out, *thread);
     }
   });
+}
+
+// A part of a group's dump, made by the worker it is about, on its own
+// scheduler context: only there are its records and stacks still. Freed by
+// whichever of the two sides lets go of it last (the asking side stops
+// waiting after a while, when a green thread holds that worker).
+struct WorkerDump {
+  TextBuffer out;
+  bool stacks = false;
+  std::atomic<bool> done{false};
+  std::atomic<int> holders{2};
+};
+
+void let_go(WorkerDump *part) {
+  if (part->holders.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    part->~WorkerDump();
+    free(part);
+  }
+}
+
+void dump_on_its_worker(GreenThread * /*unused*/, void *part_pointer) {
+  auto *part = static_cast<WorkerDump *>(part_pointer);
+  dump_table(*Worker::current(), part->stacks, part->out);
+  part->done.store(true, std::memory_order_release);
+  let_go(part);
+}
+
+constexpr int64_t kWorkerDumpWaitNs = 1'000'000'000;
+
+} // namespace
+
+void dump_threads(Worker &worker, bool stacks, TextBuffer &out) {
+  WorkerGroup *group = worker.group();
+  if (group == nullptr) {
+    size_t records = 0;
+    worker.for_each_thread([&records](const GreenThread *) { ++records; });
+    out.append("sprig: process %d: %zu green threads alive, %zu records\n",
+               static_cast<int>(getpid()), worker.alive(), records);
+    dump_table(worker, stacks, out);
+    return;
+  }
+  WorkerDump *parts[kMaxWorkers] = {};
+  for (int place = 0; place < group->size(); ++place) {
+    Worker *other = group->workers[place].load(std::memory_order_acquire);
+    if (other == &worker) {
+      continue;
+    }
+    void *memory = malloc(sizeof(WorkerDump));
+    if (memory != nullptr) {
+      parts[place] = new (memory) WorkerDump();
+      parts[place]->stacks = stacks;
+      other->post_scheduler_call(dump_on_its_worker, parts[place]);
+    }
+  }
+  out.append("sprig: process %d: %lld green threads alive, on %d workers\n",
+             static_cast<int>(getpid()),
+             static_cast<long long>(group->alive.load(std::memory_order_relaxed)), group->size());
+  int64_t give_up = monotonic_now_ns() + kWorkerDumpWaitNs;
+  for (int place = 0; place < group->size(); ++place) {
+    Worker *other = group->workers[place].load(std::memory_order_acquire);
+    out.append("-- worker %d\n", place);
+    if (other == &worker) {
+      dump_table(worker, stacks, out);
+      continue;
+    }
+    WorkerDump *part = parts[place];
+    if (part == nullptr) {
+      out.append("   (no memory for its part)\n");
+      continue;
+    }
+    while (!part->done.load(std::memory_order_acquire) && monotonic_now_ns() < give_up) {
+      sched_yield();
+    }
+    if (part->done.load(std::memory_order_acquire)) {
+      out.append_bytes(part->out.data(), part->out.size());
+    } else {
+      out.append("   (busy for 1 s: a green thread there has not given it up; not shown)\n");
+    }
+    let_go(part);
+  }
 }
 
 } // namespace sprig::observe

@@ -4,6 +4,7 @@
 #include "reactor.hpp"
 #include "text_buffer.hpp"
 #include "worker.hpp"
+#include "worker_group.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -60,12 +61,50 @@ void register_call_table(const char *const *names, const CallCount *counts, size
   g_calls.count = count;
 }
 
+namespace {
+
+// Sums of the counters of every worker of a group (read while the others
+// may still run: each counter is a word, read once).
+void add_counters(const Worker &worker, WorkerStats *stats, ReactorStats *reactor) {
+  const WorkerStats &one = worker.stats();
+  stats->threads_created += one.threads_created;
+  stats->switches += one.switches;
+  stats->parks += one.parks;
+  stats->reactor_polls += one.reactor_polls;
+  stats->peak_alive += one.peak_alive;
+  for (int reason = 0; reason < 32; ++reason) {
+    stats->parks_by_reason[reason] += one.parks_by_reason[reason];
+  }
+  const ReactorStats &polls = const_cast<Worker &>(worker).reactor().stats();
+  reactor->blocking_polls += polls.blocking_polls;
+  reactor->fd_wakeups += polls.fd_wakeups;
+  reactor->timer_wakeups += polls.timer_wakeups;
+  reactor->remote_wakeups += polls.remote_wakeups;
+}
+
+} // namespace
+
 void stats_print(Worker &worker) {
-  const WorkerStats &stats = worker.stats();
-  const ReactorStats &reactor = worker.reactor().stats();
+  WorkerStats stats;
+  ReactorStats reactor;
   const StackPool &stacks = worker.stacks();
   TextBuffer out;
   out.append("sprig: statistics of process %d (SPRIG_STATS=1)\n", static_cast<int>(getpid()));
+  if (WorkerGroup *group = worker.group(); group != nullptr) {
+    out.append("  workers: %d (green threads, switches, parks each; peak alive is their sum; "
+               "stacks are the first worker's)\n",
+               group->size());
+    for (int place = 0; place < group->size(); ++place) {
+      const Worker *each = group->workers[place].load(std::memory_order_acquire);
+      add_counters(*each, &stats, &reactor);
+      out.append("    worker %d: %llu green threads, %llu switches, %llu parks\n", place,
+                 static_cast<unsigned long long>(each->stats().threads_created),
+                 static_cast<unsigned long long>(each->stats().switches),
+                 static_cast<unsigned long long>(each->stats().parks));
+    }
+  } else {
+    add_counters(worker, &stats, &reactor);
+  }
   out.append("  green threads: %llu created, %llu peak alive\n",
              static_cast<unsigned long long>(stats.threads_created),
              static_cast<unsigned long long>(stats.peak_alive));

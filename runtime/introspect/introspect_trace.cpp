@@ -31,6 +31,7 @@ struct Event {
   uint64_t object; // the parked thread's wait object (an fd, an address)
   Stop stop;
   WaitReason reason;
+  int16_t worker; // the index of the worker that switched
 };
 
 struct ThreadName {
@@ -49,6 +50,8 @@ struct Trace {
 };
 
 Trace g_trace;
+// With several workers, each switch event is written under this lock.
+std::atomic_flag g_trace_lock = ATOMIC_FLAG_INIT;
 
 // One row's open span while the events are turned into spans.
 struct Row {
@@ -58,6 +61,7 @@ struct Row {
   WaitReason reason;
   uint64_t object;
   bool known;
+  int worker; // where it runs (a running span)
 };
 
 void append_span(TextBuffer &out, const Row &row, int64_t end, bool *first) {
@@ -71,7 +75,7 @@ void append_span(TextBuffer &out, const Row &row, int64_t end, bool *first) {
   *first = false;
   switch (row.state) {
   case Stop::kNone:
-    out.append("\"name\":\"running\",\"cat\":\"running\"}");
+    out.append("\"name\":\"running\",\"cat\":\"running\",\"args\":{\"worker\":%d}}", row.worker);
     break;
   case Stop::kRunnable:
     out.append("\"name\":\"runnable\",\"cat\":\"runnable\"}");
@@ -127,8 +131,28 @@ void trace_start(const char *path, size_t events) {
   g_trace_switches = true;
 }
 
+namespace {
+void record_switch(const GreenThread *from, const GreenThread *to, bool from_is_done);
+} // namespace
+
 void trace_switch(const GreenThread *from, const GreenThread *to, bool from_is_done) {
+  if (g_multi_worker) {
+    while (g_trace_lock.test_and_set(std::memory_order_acquire)) {
+      __builtin_ia32_pause();
+    }
+  }
+  record_switch(from, to, from_is_done);
+  if (g_multi_worker) {
+    g_trace_lock.clear(std::memory_order_release);
+  }
+}
+
+namespace {
+
+void record_switch(const GreenThread *from, const GreenThread *to, bool from_is_done) {
   Event &event = g_trace.events[g_trace.next];
+  const Worker *worker = Worker::current();
+  event.worker = static_cast<int16_t>(worker != nullptr ? worker->index() : -1);
   g_trace.next = g_trace.next + 1 == g_trace.capacity ? 0 : g_trace.next + 1;
   ++g_trace.total;
   event.ns = monotonic_now_ns();
@@ -155,6 +179,8 @@ void trace_switch(const GreenThread *from, const GreenThread *to, bool from_is_d
     }
   }
 }
+
+} // namespace
 
 void trace_finish() {
   if (!g_trace_switches || g_trace.events == nullptr) {
@@ -194,6 +220,7 @@ void trace_finish() {
         row->known = true;
         row->since = window_start;
         row->state = Stop::kNone;
+        row->worker = event.worker;
       }
       append_span(out, *row, event.ns, &first);
       row->since = event.ns;
@@ -210,6 +237,7 @@ void trace_finish() {
       row->known = true;
       row->since = event.ns;
       row->state = Stop::kNone;
+      row->worker = event.worker;
     }
   }
   for (const Row &row : rows) {

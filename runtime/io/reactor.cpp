@@ -161,9 +161,49 @@ void Reactor::poll(bool may_block) {
   stats_.blocking_polls += may_block ? 1 : 0;
   // A harvest wakes green threads only: what libuv has queued stays as it is.
   int libuv_timeout_ms = uv_backend_timeout(&loop_);
-  if (harvest(may_block ? libuv_timeout_ms : 0) || libuv_timeout_ms == 0) {
+  bool harvested = harvest(may_block ? libuv_timeout_ms : 0);
+  if (worker_->stuck()) {
+    worker_->set_stuck(false); // before the inbox is drained (see observe::before_poll)
+  }
+  if (harvested || libuv_timeout_ms == 0) {
     uv_run(&loop_, UV_RUN_NOWAIT);
   }
+}
+
+bool Reactor::spin_for_mail(int64_t ns) {
+  spinning_.store(true, std::memory_order_seq_cst);
+  int64_t until = monotonic_now_ns() + ns;
+  bool mail = has_mail_.load(std::memory_order_seq_cst);
+  for (int round = 0; !mail; ++round) {
+    __builtin_ia32_pause();
+    if ((round & 63) == 63) {
+      if (monotonic_now_ns() >= until) {
+        break;
+      }
+      // The CPU goes to whoever else wants it (the worker that is to post,
+      // when both share a CPU), and comes back at once when nobody does.
+      sys::call(SYS_sched_yield);
+    }
+    mail = has_mail_.load(std::memory_order_seq_cst);
+  }
+  spinning_.store(false, std::memory_order_seq_cst);
+  // A post that saw this reactor spinning sent no wake-up: look once more.
+  if (mail || has_mail_.load(std::memory_order_seq_cst)) {
+    drain_inbox();
+    return true;
+  }
+  return false;
+}
+
+bool Reactor::inbox_empty() {
+  if (mail_.load(std::memory_order_seq_cst) != nullptr) {
+    return false;
+  }
+  while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
+  }
+  bool empty = inbox_.empty();
+  inbox_lock_.clear(std::memory_order_release);
+  return empty;
 }
 
 bool Reactor::only_own_work_left() {
@@ -249,26 +289,92 @@ int Reactor::add_libuv_to_fd_set() {
 
 // ---- wake-ups from other OS threads ------------------------------------------
 
-void Reactor::post_wake(GreenThread *thread, uint64_t park_serial, int result) {
+void Reactor::post(RemoteKind kind, GreenThread *thread, uint64_t park_serial, int result,
+                   RemoteCall call, void *argument) {
   while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
   }
-  inbox_.push_back({thread, park_serial, result});
+  inbox_.push_back({thread, park_serial, result, kind, call, argument});
   inbox_lock_.clear(std::memory_order_release);
-  uv_async_send(&async_);
+  signal_mail();
+}
+
+void Reactor::post_mail(GreenThread *thread, bool arrival, uint64_t park_serial, int result) {
+  thread->mail_is_arrival = arrival;
+  thread->mail_serial = park_serial;
+  thread->mail_result = result;
+  GreenThread *head = mail_.load(std::memory_order_relaxed);
+  do {
+    thread->mail_next = head;
+  } while (!mail_.compare_exchange_weak(head, thread, std::memory_order_release,
+                                        std::memory_order_relaxed));
+  signal_mail();
+}
+
+void Reactor::signal_mail() {
+  has_mail_.store(true, std::memory_order_seq_cst);
+  if (!spinning_.load(std::memory_order_seq_cst)) {
+    uv_async_send(&async_);
+  }
+}
+
+// The mail in the order it was posted.
+void Reactor::drain_mail() {
+  GreenThread *newest = mail_.exchange(nullptr, std::memory_order_acquire);
+  GreenThread *oldest = nullptr;
+  while (newest != nullptr) {
+    GreenThread *next = newest->mail_next;
+    newest->mail_next = oldest;
+    oldest = newest;
+    newest = next;
+  }
+  while (oldest != nullptr) {
+    GreenThread *thread = oldest;
+    oldest = thread->mail_next;
+    thread->mail_next = nullptr;
+    stats_.remote_wakeups += 1;
+    if (thread->mail_is_arrival) {
+      worker_->arrive(thread);
+    } else if (thread->state == ThreadState::kParked &&
+               thread->park_serial == thread->mail_serial) {
+      worker_->wake_claimed(thread, thread->mail_result);
+    } else {
+      // Only its waker may wake a claimed thread: it cannot have moved on.
+      fatal("a claimed wake-up found thread %llu in another state or park",
+            static_cast<unsigned long long>(thread->id));
+    }
+  }
 }
 
 void Reactor::on_async(uv_async_t *handle) { static_cast<Reactor *>(handle->data)->drain_inbox(); }
 
 void Reactor::drain_inbox() {
+  has_mail_.store(false, std::memory_order_seq_cst);
+  drain_mail();
   while (inbox_lock_.test_and_set(std::memory_order_acquire)) {
   }
   inbox_drained_.swap(inbox_);
   inbox_lock_.clear(std::memory_order_release);
   stats_.remote_wakeups += inbox_drained_.size();
   for (const RemoteWake &wake : inbox_drained_) {
-    if (wake.thread->state == ThreadState::kParked &&
-        wake.thread->park_serial == wake.park_serial) {
-      worker_->wake(wake.thread, wake.result);
+    GreenThread *thread = wake.thread;
+    switch (wake.kind) {
+    case RemoteKind::kCall:
+      wake.call(thread, wake.argument);
+      break;
+    case RemoteKind::kNudgeFd:
+      nudge_fd(static_cast<int>(wake.park_serial));
+      break;
+    case RemoteKind::kForgetFd:
+      forget_fd(static_cast<int>(wake.park_serial));
+      break;
+    case RemoteKind::kAnyPark:
+      worker_->wake(thread, wake.result);
+      break;
+    case RemoteKind::kThisPark:
+      if (thread->state == ThreadState::kParked && thread->park_serial == wake.park_serial) {
+        worker_->wake(thread, wake.result);
+      }
+      break;
     }
   }
   inbox_drained_.clear();

@@ -164,10 +164,33 @@ public:
   };
   void defer(void (*call)(void *), void *argument) { calls_.push_back({call, argument}); }
 
-  // Any OS thread.
-  void post_wake(GreenThread *thread, uint64_t park_serial, int result);
+  // Any OS thread: asks this reactor's worker to act on one of its threads
+  // (Worker::wake_from_other_thread, wake_anywhere, post_call) or on an fd.
+  enum class RemoteKind : uint8_t {
+    kThisPark, // wake it if it is still in the park numbered park_serial
+    kAnyPark,  // wake it from whatever park it is in (Worker::wake)
+    kCall,     // call(thread, argument) on the scheduler context
+    kNudgeFd,  // nudge_fd(park_serial): the fd was shut down or closed on another worker
+    kForgetFd, // forget_fd(park_serial): another worker dup2()s onto the fd
+  };
+  using RemoteCall = void (*)(GreenThread *thread, void *argument);
+  void post(RemoteKind kind, GreenThread *thread, uint64_t park_serial, int result,
+            RemoteCall call = nullptr, void *argument = nullptr);
   // Async-signal-safe: ends a blocking poll (the signal trampoline's inbox).
   void wake_from_signal_handler() { uv_async_send(&async_); }
+
+  // Any OS thread: a claimed wake-up (park_serial, result) or an arrival
+  // for a thread of this worker, through the thread's own mail fields: no
+  // allocation (see GreenThread::mail_next).
+  void post_mail(GreenThread *thread, bool arrival, uint64_t park_serial, int result);
+  // Any OS thread: nothing posted and not yet drained.
+  bool inbox_empty();
+  // Scheduler context, with several workers and nothing runnable: waits up
+  // to `ns` for a post without sleeping in the kernel, and drains what came.
+  // A post to a spinning reactor skips the eventfd write (uv_async_send), so
+  // a hand-off between two workers costs no system call on either side while
+  // both are this close; a worker that sleeps costs one wake-up.
+  bool spin_for_mail(int64_t ns);
 
   uv_loop_t *loop() { return &loop_; }
   Worker *worker() const { return worker_; }
@@ -226,6 +249,9 @@ private:
     GreenThread *thread;
     uint64_t park_serial;
     int result;
+    RemoteKind kind;
+    RemoteCall call;
+    void *argument;
   };
 
   FdWatcher *watcher_for(int fd);
@@ -236,6 +262,8 @@ private:
   void unlink_waiter(FdWaiter *waiter);
   void arm_timer();
   void drain_inbox();
+  void drain_mail();
+  void signal_mail();
   bool harvest(int timeout_ms);
   int add_libuv_to_fd_set();
   void recheck_registrations(int64_t now);
@@ -265,6 +293,9 @@ private:
   Vector<SchedulerCall> running_calls_;
 
   std::atomic_flag inbox_lock_ = ATOMIC_FLAG_INIT;
+  std::atomic<bool> has_mail_{false};        // set by post, cleared as the inbox is drained
+  std::atomic<GreenThread *> mail_{nullptr}; // post_mail's, newest first
+  std::atomic<bool> spinning_{false};        // in spin_for_mail: a post needs no eventfd write
   Vector<RemoteWake> inbox_;
   Vector<RemoteWake> inbox_drained_;
 

@@ -212,7 +212,9 @@ void to_sigset(SignalSet signals, sigset_t *set) {
 
 void set_kernel_mask(Worker &worker, SignalSet mask) {
   worker.signals().kernel_mask = mask;
-  raw_set_mask(mask);
+  // Never glibc's own signals: another worker's setuid() waits for this
+  // OS thread's SIGSETXID handler.
+  raw_set_mask(mask & ~kNeverBlocked);
 }
 
 bool handler_wakes(WaitReason reason) {

@@ -164,6 +164,16 @@ void note_own_action(int signal_number, const struct sigaction &action);
 // before (constructors), learns the base mask, blocks every signal in the
 // libuv pool's threads-to-be.
 void start(Worker &worker);
+// The same for a worker of a group other than the first (SPRIG_WORKERS), on
+// its own OS thread: it takes the first worker's base mask (its OS thread
+// was started with every signal blocked) and leaves the handlers and the
+// forwarding of other threads' signals to the first.
+void start_another(Worker &worker, const Worker &first);
+// Called after sprig made an OS thread with pthread_create (a worker, a
+// helper): glibc has installed its SIGSETXID handler by then, and sprig
+// wraps it so that it runs on the OS thread's own descriptor (setuid()
+// waits for every OS thread glibc knows to run it).
+void after_os_thread_created();
 
 // sigaction as the program sees it: 0 or -errno.
 int set_action(int signal_number, const struct sigaction *action, struct sigaction *previous);

@@ -1,6 +1,8 @@
 // signals_process.cpp - the process-wide side of signals: the program's dispositions (the sigaction
 // table), sprig's own and reserved signals, default actions, the mask of libuv's pool threads.
 #include "signals.hpp"
+
+#include "identity.hpp"
 #include "signals_internal.hpp"
 
 #include "worker.hpp"
@@ -28,6 +30,59 @@ struct sigaction g_own_actions[kMaxSignal + 1];
 bool g_has_own_action[kMaxSignal + 1] = {};
 SignalSet g_reserved = 0; // sprig's own (the dump signal): the program's handler is only recorded
 
+// glibc's SIGSETXID handler (setuid, setgroups and the rest make every
+// thread on glibc's lists change its credentials) marks THREAD_SELF done:
+// on a worker's OS thread that must be the descriptor glibc signalled, the
+// OS thread's own, not the identity of the green thread (or scheduler) that
+// happens to be running. The kernel's layout of an action, since glibc's
+// sigaction refuses its own signals.
+struct RawAction {
+  void *handler;
+  unsigned long flags;
+  void *restorer;
+  SignalSet mask;
+};
+RawAction g_glibc_setxid{};
+
+void setxid_on_own_identity(int number, siginfo_t *info, void *context) {
+  void *own = nullptr;
+  if (Worker *worker = Worker::current(); worker != nullptr) {
+    own = worker->kernel_thread_pointer();
+  }
+  void *running = identity::current();
+  bool lend = own != nullptr && own != running;
+  if (lend) {
+    identity::install(own);
+  }
+  reinterpret_cast<void (*)(int, siginfo_t *, void *)>(g_glibc_setxid.handler)(number, info,
+                                                                               context);
+  if (lend) {
+    identity::install(running);
+  }
+}
+
+// glibc installs its handler as the process makes its first OS thread
+// (pthread_create's late_init), so this runs after sprig makes one.
+void wrap_setxid_handler() {
+  static std::atomic_flag wrapping = ATOMIC_FLAG_INIT;
+  if (!identity::g_per_thread || g_glibc_setxid.handler != nullptr ||
+      wrapping.test_and_set(std::memory_order_acquire)) {
+    return;
+  }
+  RawAction current{};
+  if (raw_syscall(SYS_rt_sigaction, kSignalSetxid, 0, reinterpret_cast<long>(&current),
+                  sizeof(SignalSet)) == 0 &&
+      current.handler != SIG_DFL && current.handler != SIG_IGN &&
+      current.handler != reinterpret_cast<void *>(setxid_on_own_identity)) {
+    g_glibc_setxid = current;
+    RawAction wrapped = current;
+    wrapped.handler = reinterpret_cast<void *>(setxid_on_own_identity);
+    raw_syscall(SYS_rt_sigaction, kSignalSetxid, reinterpret_cast<long>(&wrapped), 0,
+                sizeof(SignalSet));
+  }
+  wrapping.clear(std::memory_order_release);
+}
+
 } // namespace
 
 int kernel_sigaction(int signal_number, const struct sigaction *action,
@@ -45,7 +100,7 @@ PoolStartGuard::PoolStartGuard() {
   if (g_pool_started.load(std::memory_order_acquire)) {
     return;
   }
-  SignalSet all = ~SignalSet{0};
+  SignalSet all = ~kNeverBlocked; // glibc's own signals stay open: setuid() waits for them
   raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
               reinterpret_cast<long>(&saved_), sizeof all);
   blocked_ = true;
@@ -55,8 +110,11 @@ PoolStartGuard::~PoolStartGuard() {
   if (blocked_) {
     g_pool_started.store(true, std::memory_order_release);
     raw_set_mask(saved_);
+    after_os_thread_created();
   }
 }
+
+void after_os_thread_created() { wrap_setxid_handler(); }
 
 void reserve(int signal_number) { g_reserved |= bit(signal_number); }
 
@@ -104,7 +162,7 @@ int set_action(int signal_number, const struct sigaction *action, struct sigacti
   if (action != nullptr) {
     wanted = *action;
   }
-  SignalSet all = ~SignalSet{0};
+  SignalSet all = ~kNeverBlocked; // glibc's own signals stay open: setuid() waits for them
   SignalSet saved = 0;
   raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
               reinterpret_cast<long>(&saved), sizeof all);
@@ -170,13 +228,21 @@ void act_on_default(int signal_number) {
   }
 }
 
+void start_another(Worker &worker, const Worker &first) {
+  WorkerSignals &state = worker.signals();
+  state.base_mask = first.signals().base_mask;
+  state.kernel_mask = state.base_mask;
+  raw_set_mask(state.base_mask);
+  state.initial_alt_stack = stack_t{nullptr, SS_DISABLE, 0};
+}
+
 void stop(Worker &worker) {
   Worker *expected = &worker;
   g_forward_to.compare_exchange_strong(expected, nullptr);
 }
 
 void run_with_mask(SignalSet mask, void (*function)(void *), void *argument) {
-  SignalSet all = ~SignalSet{0};
+  SignalSet all = ~kNeverBlocked; // glibc's own signals stay open: setuid() waits for them
   raw_set_mask(mask);
   function(argument);
   raw_set_mask(all);

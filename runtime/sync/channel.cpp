@@ -9,6 +9,7 @@
 namespace sprig {
 
 int Channel::send(const void *element, Deadline deadline, bool try_only) {
+  ObjectGuard guard(this);
   if (closed_) {
     return -EPIPE;
   }
@@ -28,10 +29,11 @@ int Channel::send(const void *element, Deadline deadline, bool try_only) {
   GreenThread *self = Worker::current_thread();
   self->wait_data = const_cast<void *>(element);
   // 0: a receiver took the element; -EPIPE: closed meanwhile.
-  return senders_.park(WaitReason::kChannelSend, this, deadline);
+  return senders_.park(WaitReason::kChannelSend, this, deadline, guard);
 }
 
 int Channel::receive(void *element, Deadline deadline, bool try_only) {
+  ObjectGuard guard(this);
   if (count_ > 0) {
     memcpy(element, slot(0), element_size_);
     head_ = (head_ + 1) % capacity_;
@@ -56,10 +58,11 @@ int Channel::receive(void *element, Deadline deadline, bool try_only) {
   }
   GreenThread *self = Worker::current_thread();
   self->wait_data = element;
-  return receivers_.park(WaitReason::kChannelRecv, this, deadline);
+  return receivers_.park(WaitReason::kChannelRecv, this, deadline, guard);
 }
 
 int Channel::close() {
+  ObjectGuard guard(this);
   if (closed_) {
     return -EPIPE;
   }
@@ -70,6 +73,7 @@ int Channel::close() {
 }
 
 int WaitGroup::add(int64_t delta) {
+  ObjectGuard guard(this);
   if ((delta < 0 && counter_ + delta < 0) || (delta > 0 && counter_ > INT64_MAX - delta)) {
     return -EINVAL;
   }
@@ -81,10 +85,11 @@ int WaitGroup::add(int64_t delta) {
 }
 
 int WaitGroup::wait(Deadline deadline) {
+  ObjectGuard guard(this);
   if (counter_ == 0) {
     return 0;
   }
-  return waiters_.park(WaitReason::kWaitGroup, this, deadline);
+  return waiters_.park(WaitReason::kWaitGroup, this, deadline, guard);
 }
 
 } // namespace sprig

@@ -1,8 +1,10 @@
 // sync.hpp - green mutex, condition variable, rwlock, semaphore, barrier and once.
 //
 // Each primitive parks green threads on a WaitQueue and never blocks the OS
-// thread. Objects belong to one worker (no atomics: a worker is one OS
-// thread). Hand-off is FIFO: on release the longest waiter is given the
+// thread. Its users may run on different workers: every operation holds the
+// object's ObjectGuard (keyed by its wait queue's address; a no-op with one
+// worker), and a waker hands over to a thread of another worker through that
+// worker's inbox. Hand-off is FIFO: on release the longest waiter is given the
 // object directly, so a thread that releases and immediately re-acquires
 // cannot starve the waiters (it queues behind them). Errors are negative
 // errno values.
@@ -37,6 +39,8 @@ public:
 
 private:
   friend class CondVar;
+  int try_lock_guarded(GreenThread *self);
+  int unlock_guarded(GreenThread *self);
   GreenThread *owner_ = nullptr; // bytes 0-7
   unsigned recursion_ = 0;       // 8-11
   unsigned unused_ = 0;          // 12-15
@@ -52,11 +56,25 @@ public:
   // Unlocks, waits until signalled or the deadline, relocks. A recursive
   // mutex is released and regained at its full depth.
   int wait(Mutex &mutex, Deadline deadline);
-  void signal() { waiters_.wake_one(); }
-  void broadcast() { waiters_.wake_all(); }
-  // Parks on this variable only: for a caller that released its mutex itself
-  // (a process-shared one, shim/shared_sync.hpp) with no switch since.
-  int park_waiter(Deadline deadline) { return waiters_.park(WaitReason::kCond, this, deadline); }
+  void signal() {
+    ObjectGuard guard(&waiters_);
+    waiters_.wake_one();
+  }
+  void broadcast() {
+    ObjectGuard guard(&waiters_);
+    waiters_.wake_all();
+  }
+  // A wait in two steps, for a caller with a mutex of its own to release in
+  // between (a process-shared one, shim/shared_sync.hpp): link, release,
+  // then park_linked_waiter.
+  void link_waiter(GreenThread *self) {
+    ObjectGuard guard(&waiters_);
+    waiters_.link_running(self, &waiters_);
+  }
+  int park_linked_waiter(Deadline deadline);
+  // Undoes link_waiter when the caller does not park after all (a waker
+  // that claimed it meanwhile is let finish: the thread parks for it).
+  void unlink_waiter(GreenThread *self);
   bool busy() const { return !waiters_.empty(); }
   clockid_t clock() const { return clock_; }
 

@@ -9,7 +9,11 @@
 namespace sprig {
 
 int Mutex::try_lock() {
-  GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(&waiters_);
+  return try_lock_guarded(Worker::current_thread());
+}
+
+int Mutex::try_lock_guarded(GreenThread *self) {
   if (owner_ == nullptr) {
     owner_ = self;
     recursion_ = 1;
@@ -26,20 +30,23 @@ int Mutex::try_lock() {
 }
 
 int Mutex::lock(Deadline deadline) {
-  int rc = try_lock();
+  GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(&waiters_);
+  int rc = try_lock_guarded(self);
   if (rc != -EBUSY) {
     return rc;
   }
   // Held by another thread, or a normal mutex relocked by its owner, which
   // deadlocks natively too (and here ends only at the deadline).
   for (;;) {
-    rc = waiters_.park(WaitReason::kMutex, this, deadline);
+    rc = waiters_.park(WaitReason::kMutex, this, deadline, guard);
     // 0: unlock() handed the mutex to this thread. -EINTR: a signal handler
     // ran (never an error here): try again, and wait again if still held.
     if (rc != -EINTR) {
       return rc;
     }
-    rc = try_lock();
+    guard.relock();
+    rc = try_lock_guarded(self);
     if (rc != -EBUSY) {
       return rc;
     }
@@ -47,7 +54,11 @@ int Mutex::lock(Deadline deadline) {
 }
 
 int Mutex::unlock() {
-  GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(&waiters_);
+  return unlock_guarded(Worker::current_thread());
+}
+
+int Mutex::unlock_guarded(GreenThread *self) {
   if (owner_ == nullptr ||
       (owner_ != self && (kind() == MutexKind::kRecursive || kind() == MutexKind::kErrorCheck))) {
     return -EPERM;

@@ -21,17 +21,22 @@ struct OnceRecord {
 } // namespace
 
 int once_run(int *state, void **waiters, void (*init)(void)) {
-  if (*state == kDone) {
+  if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == kDone) {
     return 0;
   }
   GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(state);
+  if (*state == kDone) {
+    return 0;
+  }
   if (*state == kRunning) {
     auto *record = static_cast<OnceRecord *>(*waiters);
     if (record->runner == self) {
       return -EDEADLK;
     }
     do { // a signal handler may wake it early: wait until the initializer ended
-      record->latecomers.park(WaitReason::kOnce, state, kNoDeadline);
+      record->latecomers.park(WaitReason::kOnce, state, kNoDeadline, guard);
+      guard.relock();
     } while (*state == kRunning);
     return 0;
   }
@@ -42,10 +47,13 @@ int once_run(int *state, void **waiters, void (*init)(void)) {
   auto *record = new (memory) OnceRecord{self, {}};
   *state = kRunning;
   *waiters = record;
+  guard.release();
   init();
-  *state = kDone;
+  guard.relock();
+  __atomic_store_n(state, kDone, __ATOMIC_RELEASE);
   *waiters = nullptr;
-  record->latecomers.wake_all(0);
+  record->latecomers.wake_all(0); // none is linked on it after this
+  guard.release();
   record->~OnceRecord();
   free(record);
   return 0;

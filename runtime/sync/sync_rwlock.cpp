@@ -44,6 +44,7 @@ void RwLock::admit_reader(GreenThread *thread) {
 
 int RwLock::read_lock(Deadline deadline) {
   GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(&waiters_);
   if (reader_may_enter()) {
     admit_reader(self);
     return 0;
@@ -54,10 +55,11 @@ int RwLock::read_lock(Deadline deadline) {
   for (;;) {
     self->wait_data = nullptr;
     ++readers_waiting_;
-    int rc = waiters_.park(WaitReason::kRwlockRead, this, deadline);
+    int rc = waiters_.park(WaitReason::kRwlockRead, this, deadline, guard);
     if (rc == 0) {
       return 0;
     }
+    guard.relock();
     --readers_waiting_; // not granted: the counter is still ours to fix
     if (rc != -EINTR) {
       return rc;
@@ -71,6 +73,7 @@ int RwLock::read_lock(Deadline deadline) {
 
 int RwLock::write_lock(Deadline deadline) {
   GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(&waiters_);
   if (writer_may_enter()) {
     writer_ = self;
     return 0;
@@ -81,10 +84,11 @@ int RwLock::write_lock(Deadline deadline) {
   for (;;) {
     self->wait_data = kWantsWrite;
     ++writers_waiting_;
-    int rc = waiters_.park(WaitReason::kRwlockWrite, this, deadline);
+    int rc = waiters_.park(WaitReason::kRwlockWrite, this, deadline, guard);
     if (rc == 0) {
       return 0;
     }
+    guard.relock();
     --writers_waiting_;
     if (rc != -EINTR) {
       grant_waiters(); // readers this writer held back may go now
@@ -98,6 +102,7 @@ int RwLock::write_lock(Deadline deadline) {
 }
 
 int RwLock::try_read_lock() {
+  ObjectGuard guard(&waiters_);
   if (!reader_may_enter()) {
     return -EBUSY;
   }
@@ -106,6 +111,7 @@ int RwLock::try_read_lock() {
 }
 
 int RwLock::try_write_lock() {
+  ObjectGuard guard(&waiters_);
   if (!writer_may_enter()) {
     return -EBUSY;
   }
@@ -115,6 +121,7 @@ int RwLock::try_write_lock() {
 
 int RwLock::unlock() {
   GreenThread *self = Worker::current_thread();
+  ObjectGuard guard(&waiters_);
   if (writer_ != nullptr) {
     if (writer_ != self) {
       return -EPERM;

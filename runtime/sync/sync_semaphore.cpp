@@ -15,15 +15,17 @@ constexpr unsigned kSemaphoreMax = INT_MAX; // SEM_VALUE_MAX on Linux
 } // namespace
 
 int Semaphore::wait(Deadline deadline) {
+  ObjectGuard guard(&waiters_);
   if (count_ > 0) {
     --count_;
     return 0;
   }
   // 0: post() handed its unit straight to this thread.
-  return waiters_.park(WaitReason::kSemaphore, this, deadline);
+  return waiters_.park(WaitReason::kSemaphore, this, deadline, guard);
 }
 
 int Semaphore::post() {
+  ObjectGuard guard(&waiters_);
   if (!waiters_.empty()) {
     waiters_.wake_one(0);
     return 0;
@@ -36,6 +38,7 @@ int Semaphore::post() {
 }
 
 int Barrier::wait(Deadline deadline) {
+  ObjectGuard guard(&waiters_);
   if (++arrived_ == count_) {
     arrived_ = 0;
     ++rounds_;
@@ -44,7 +47,8 @@ int Barrier::wait(Deadline deadline) {
   }
   unsigned round = rounds_;
   for (;;) {
-    int rc = waiters_.park(WaitReason::kBarrier, this, deadline);
+    int rc = waiters_.park(WaitReason::kBarrier, this, deadline, guard);
+    guard.relock();
     if (rc == -EINTR) { // a signal handler ran: the thread stays in its round
       if (rounds_ != round) {
         return 0;

@@ -1,16 +1,27 @@
-// wait_queue.cpp - parking on and waking from a WaitQueue.
+// wait_queue.cpp - parking on and waking from a WaitQueue, on one worker or across several.
 #include "wait_queue.hpp"
 
 #include "worker.hpp"
 
 namespace sprig {
 
-int WaitQueue::park(WaitReason reason, const void *object, Deadline deadline) {
+void WaitQueue::link_running(GreenThread *self, const void *guard_key) {
+  // The serial of the park to come: a waker on another worker names it.
+  ++self->park_serial;
+  waiters_.push_back(self);
+  self->queue_guard = guard_key;
+  __atomic_store_n(&self->waiting_on, this, __ATOMIC_RELEASE);
+}
+
+int WaitQueue::park(WaitReason reason, const void *object, Deadline deadline, ObjectGuard &guard) {
   Worker *worker = Worker::current();
   GreenThread *self = worker->running();
-  waiters_.push_back(self);
-  self->waiting_on = this;
-  return worker->park(reason, object, deadline);
+  link_running(self, guard.key());
+  int rc = worker->park_linked(reason, object, deadline, &guard);
+  if (worker->signals().work()) [[unlikely]] {
+    signals::deliver(*worker, self); // as Worker::park: before the call returns
+  }
+  return rc;
 }
 
 GreenThread *WaitQueue::wake_one(int result) {
@@ -31,8 +42,15 @@ size_t WaitQueue::wake_all(int result) {
 }
 
 void WaitQueue::wake(GreenThread *thread, int result) {
-  // Worker::wake unlinks the thread from this queue (waiting_on == this).
-  Worker::current()->wake(thread, result);
+  // Taking it off the queue is the claim: from here only this wake-up
+  // makes it runnable.
+  unlink(thread);
+  Worker *owner = thread->worker;
+  if (owner == Worker::current()) {
+    owner->wake_claimed(thread, result);
+  } else {
+    owner->post_claimed_wake(thread, result);
+  }
 }
 
 } // namespace sprig

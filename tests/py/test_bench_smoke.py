@@ -1,9 +1,11 @@
 # test_bench_smoke.py - runs scripts/bench.py --smoke (every suite at tiny sizes) and checks its tables,
 # targets and JSON; then draws the plots of bench_plot.py from those results. No check depends on timing.
 # sprig's figures come in both identity modes: SPRIG_TLS=thread (the default; ids as before, runtime=sprig)
-# and SPRIG_TLS=shared (tls=shared, runtime=sprig-shared).
+# and SPRIG_TLS=shared (tls=shared, runtime=sprig-shared). The ping-pong, echo, http and cpu suites also run
+# sprig with several workers (SPRIG_WORKERS=N: runtime=sprig-workers workers=N), next to its one worker.
 import ctypes
 import json
+import os
 import subprocess
 import sys
 
@@ -19,7 +21,11 @@ MEMORY_RUNTIMES = SPRIG_RUNTIMES + ["native"]
 SMOKE_THREADS = 200
 SMOKE_MAX_LIVE = 2000
 SMOKE_CONNECTIONS = 20
-ECHO_SERVERS = ["echo_threads (sprig)", "echo_threads (native)", "echo_epoll (native)"]
+ECHO_SERVERS = ["echo_threads (sprig)", "echo_threads (sprig, 2 workers)", "echo_threads (native)",
+                "echo_epoll (native)"]
+PINGPONG = {"native": "mutex_pingpong runtime=native", "sprig": "mutex_pingpong runtime=sprig",
+            "sprig-workers": "mutex_pingpong runtime=sprig-workers workers=2"}
+CPU_WORKLOADS = ["xz", "zstd", "pigz", "compute2", "compute1"]
 CORUN = ["corun_tasks", "corun_io", "corun_http"]
 YIELD_EXTRA = ("yield at 10,000 green threads: SPRIG_TLS=thread - SPRIG_TLS=shared <= one thread pointer write "
                "(wrfsbase, same run)")
@@ -31,6 +37,8 @@ TARGETS = {
     "spawn+join >= 100x faster than pthread_create+join": bool,
     "yield at 10,000 green threads <= 10 ns (SPRIG_TLS=shared)": bool,
     "spawn+join <= 100 ns (SPRIG_TLS=shared)": bool,
+    ("mutex/cond ping-pong, two green threads on 2 workers (SPRIG_WORKERS=2) <= native pthread mutex/cond (futex) "
+     "ns per round trip"): bool,
     "RSS per idle green thread (preload, 10,000 threads, one stack page touched) <= 9 KiB": None,
     "RSS per idle green thread (preload, 10,000 threads, one stack page touched) <= 6 KiB (SPRIG_TLS=shared)": None,
     "1,000,000 live threads from an unmodified C program in < 12 GiB peak RSS": None,
@@ -113,6 +121,23 @@ def test_micro_identity_modes_side_by_side_with_thread_pointer_write(smoke):
         assert any("not measured (no FSGSBASE" in line for line in table), table
 
 
+def test_mutex_pingpong_natively_on_one_worker_and_on_two(smoke):
+    stdout, results = smoke
+    table = table_after(stdout, "mutex ping-pong")
+    for label in ("native (pthread mutex + cond: futex) ", "sprig, 1 worker ", "sprig, 2 workers "):
+        assert any(row.startswith(label) for row in table), table
+    for runtime, figure in PINGPONG.items():
+        entry = results["figures"][figure]
+        assert entry["unit"] == "ns" and len(entry["samples"]) == 1 and entry["samples"][0] > 0
+        # The two threads run on two OS threads natively and with two workers, on one with one worker.
+        fields = dict(token.split("=") for token in entry["info"][0].split())
+        assert fields["same_os_thread"] == ("1" if runtime == "sprig" else "0"), entry
+        assert int(fields["os_threads"]) >= (1 if runtime == "sprig" else 2), entry
+    native_pairs = {(c["sprig"], c["native"]): c for c in results["comparisons"]}
+    for runtime in ("sprig", "sprig-workers"):
+        assert native_pairs[(PINGPONG[runtime], PINGPONG["native"])]["ratio_of"] == "native/sprig"
+
+
 def test_idle_thread_memory_is_measured_natively_and_under_sprig(smoke):
     stdout, results = smoke
     by_pair = {(c["thread"], c["shared"]): c for c in results["tls_comparisons"]}
@@ -153,27 +178,54 @@ def test_echo_servers_all_measured_with_ratios(smoke):
         assert any(server in row for row in rows), stdout
     assert "sprig / native threads" in stdout and "sprig / native epoll" in stdout
     assert "server and load generator not pinned" in stdout
-    for server, runtime in (("echo_threads", "sprig"), ("echo_threads", "native"), ("echo_epoll", "native")):
+    assert "2 workers / native threads" in stdout and "2 workers / 1 worker" in stdout
+    for server, runtime in (("echo_threads", "sprig"), ("echo_threads", "sprig-workers workers=2"),
+                            ("echo_threads", "native"), ("echo_epoll", "native")):
         params = f"server={server} runtime={runtime} connections={SMOKE_CONNECTIONS}"
         assert results["figures"][f"echo_rate {params}"]["median"] > 0
         assert results["figures"][f"echo_rate {params}"]["unit"] == "round trips/s"
         assert 0 < results["figures"][f"echo_p50 {params}"]["median"] <= results["figures"][f"echo_p99 {params}"]["median"]
         assert results["figures"][f"echo_server_peak_rss {params}"]["median"] > 0
     echo_ratios = [c for c in results["comparisons"] if c["sprig"].startswith("echo_rate")]
-    assert len(echo_ratios) == 2 and all(c["ratio"] > 0 and c["ratio_of"] == "sprig/native" for c in echo_ratios)
+    # one worker and two workers against both native servers, and two workers against one
+    assert len(echo_ratios) == 5 and all(c["ratio"] > 0 for c in echo_ratios)
+    assert [c["ratio_of"] for c in echo_ratios].count("sprig/native") == 4
+    assert [c["ratio_of"] for c in echo_ratios].count("workers/one worker") == 1
 
 
 def test_http_server_measured_natively_and_under_sprig(smoke):
     stdout, results = smoke
     assert "HTTP: tests/demo/http_server.c" in stdout, stdout
-    for runtime in ("native", "sprig"):
+    assert "http_server (sprig, 2 workers)" in stdout, stdout
+    for runtime in ("native", "sprig", "sprig-workers workers=2"):
         params = f"runtime={runtime} connections=50"
         assert results["figures"][f"http_rate {params}"]["median"] > 0
         assert results["figures"][f"http_rate {params}"]["unit"] == "requests/s"
         assert results["figures"][f"http_errors {params}"]["median"] == 0
     assert results["figures"]["http_server_os_threads runtime=sprig connections=50"]["median"] <= 2
+    # SPRIG_WORKERS=2 reached the server, and the libsprig.so of --build that knows it
+    workers_threads = results["figures"]["http_server_os_threads runtime=sprig-workers workers=2 connections=50"]
+    assert 2 <= workers_threads["median"] <= 3
     http_ratios = [c for c in results["comparisons"] if c["sprig"].startswith("http_rate")]
-    assert len(http_ratios) == 1 and http_ratios[0]["ratio"] > 0
+    assert len(http_ratios) == 3 and all(c["ratio"] > 0 for c in http_ratios)
+
+
+def test_cpu_bound_natively_on_one_worker_and_on_every_core(smoke):
+    stdout, results = smoke
+    cores = len(os.sched_getaffinity(0))
+    table = table_after(stdout, "CPU-bound programs (issue 16's first row)")
+    assert any(f"sprig, {cores} worker" in line and "sprig 1 worker wall s" in line for line in table), table
+    ratios = {(c["sprig"], c["native"]) for c in results["comparisons"] if c["sprig"].startswith("cpu_bound_wall")}
+    for workload in CPU_WORKLOADS:
+        walls = {runtime: [key for key, entry in results["figures"].items() if entry["figure"] == "cpu_bound_wall"
+                           and entry["params"]["workload"] == workload and entry["params"]["runtime"] == runtime]
+                 for runtime in ("native", "sprig", "sprig-workers")}
+        assert all(len(keys) == 1 for keys in walls.values()), walls
+        assert results["figures"][walls["sprig-workers"][0]]["params"]["workers"] == str(cores)
+        for runtime in ("sprig", "sprig-workers"):
+            assert (walls[runtime][0], walls["native"][0]) in ratios
+    # each two-thread workload's row says the target is not judged at smoke size; compute1 has none
+    assert sum("not judged (smoke)" in row for row in table) == 4 and sum("- (one thread)" in row for row in table) == 1
 
 
 def test_corun_workloads_reported(smoke):

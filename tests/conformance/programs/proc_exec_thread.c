@@ -1,5 +1,5 @@
 /* proc_exec_thread.c - execv from a thread that is not main while other threads sleep, wait and hold a mutex: a failed execv returns ENOENT and the program goes on; then the program re-executes itself (same pid, one thread, fds without FD_CLOEXEC kept, the others closed), whose own thread execs /bin/sh, whose exit status ends the process. */
-/* sprig: green */
+/* sprig: green counts-tasks */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
