@@ -1,19 +1,30 @@
 /* proc_setuid_threads.c - setuid() and setgroups() from a thread that is not main, while other threads sleep and after a name lookup started helper threads: every thread takes the change, and the call returns. */
 /* sprig: green pool */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <grp.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static pthread_barrier_t started;
 
+/* Sleeps 200 ms in all: glibc's SIGSETXID interrupts a sleep (EINTR). */
 static void *sleeper(void *arg) {
   pthread_barrier_wait(&started);
-  usleep(200000);
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += 200000000;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec += 1;
+    until.tv_nsec -= 1000000000;
+  }
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
+  }
   return arg;
 }
 
