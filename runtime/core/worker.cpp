@@ -407,15 +407,6 @@ void Worker::post_claimed_wake(GreenThread *thread, int result) {
 
 void Worker::post_arrival(GreenThread *thread) { reactor_.post_mail(thread, true, 0, 0); }
 
-void Worker::wake_anywhere(GreenThread *thread, int result) {
-  Worker *owner = thread->worker;
-  if (owner == current()) {
-    owner->wake(thread, result);
-  } else {
-    owner->reactor_.post(Reactor::RemoteKind::kAnyPark, thread, 0, result);
-  }
-}
-
 void Worker::post_call(GreenThread *thread, void (*call)(GreenThread *, void *), void *argument) {
   thread->worker->reactor_.post(Reactor::RemoteKind::kCall, thread, 0, 0, call, argument);
 }

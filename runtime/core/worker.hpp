@@ -28,16 +28,17 @@
 //   placed on the worker with the fewest threads; a worker makes the records,
 //   stacks and identities of its threads, and spawn() on another worker takes
 //   that worker's records lock and hands the new thread over through its
-//   inbox. A green object's users may run on different workers: its state is
-//   guarded by an ObjectGuard (runtime/sync/object_lock.hpp), and a waker
-//   that takes a thread of another worker off a wait queue posts the wake-up
-//   to that worker's inbox (wake_claimed, post_claimed_wake).
+//   mail (Reactor::post_mail). A green object's users may run on different
+//   workers: its state is guarded by an ObjectGuard
+//   (runtime/sync/object_lock.hpp), and a waker that takes a thread of
+//   another worker off a wait queue posts the wake-up to that worker's mail
+//   (wake_claimed, post_claimed_wake).
 //
 // Invariants
 //   - A green thread runs only on the worker that made it (no migration:
 //     compilers cache TLS addresses, errno's among them, across calls).
 //   - Only a thread's own worker changes its state, run queue links and
-//     timer; other workers ask through the inbox.
+//     timer; other workers ask through its mail or inbox.
 //   - A thread linked on a wait queue has not been claimed: the waker that
 //     takes it off (under the object's guard) is the only one that may wake
 //     it. A timeout or signal that finds it already off leaves it parked.
@@ -266,13 +267,10 @@ public:
   // it off its wait queue and out of the timer heap.
   void wake(GreenThread *thread, int result);
   bool take_back(GreenThread *thread);
-  // As wake, for a thread of any worker: another worker's gets it through
-  // its inbox, in whatever park it is in when that worker reads it.
-  static void wake_anywhere(GreenThread *thread, int result);
   // A thread of this worker that a waker took off a wait queue (it is
   // parked: only its worker runs it, and that worker is the caller).
   void wake_claimed(GreenThread *thread, int result);
-  // Any OS thread: the same for a thread of this worker, through the inbox.
+  // Any OS thread: the same for a thread of this worker, through its mail.
   void post_claimed_wake(GreenThread *thread, int result);
   // Any OS thread: puts a thread made for this worker by another one
   // (spawn) on its run queue.

@@ -367,9 +367,6 @@ void Reactor::drain_inbox() {
     case RemoteKind::kForgetFd:
       forget_fd(static_cast<int>(wake.park_serial));
       break;
-    case RemoteKind::kAnyPark:
-      worker_->wake(thread, wake.result);
-      break;
     case RemoteKind::kThisPark:
       if (thread->state == ThreadState::kParked && thread->park_serial == wake.park_serial) {
         worker_->wake(thread, wake.result);

@@ -165,10 +165,9 @@ public:
   void defer(void (*call)(void *), void *argument) { calls_.push_back({call, argument}); }
 
   // Any OS thread: asks this reactor's worker to act on one of its threads
-  // (Worker::wake_from_other_thread, wake_anywhere, post_call) or on an fd.
+  // (Worker::wake_from_other_thread, post_call) or on an fd.
   enum class RemoteKind : uint8_t {
     kThisPark, // wake it if it is still in the park numbered park_serial
-    kAnyPark,  // wake it from whatever park it is in (Worker::wake)
     kCall,     // call(thread, argument) on the scheduler context
     kNudgeFd,  // nudge_fd(park_serial): the fd was shut down or closed on another worker
     kForgetFd, // forget_fd(park_serial): another worker dup2()s onto the fd
