@@ -14,10 +14,11 @@ environment: it runs in the default mode unless the suite passes env (see
 TLS_ENV), so a figure without a tls= parameter is always the default mode's.
 
 Likewise SPRIG_WORKERS, the number of OS threads ("workers") that run green
-threads (default 1): a measured program never inherits it, so a figure of
-runtime=sprig is always one worker's. The suites that measure several workers
-pass workers_env(N) and name those figures runtime=sprig-workers with the
-parameter workers=N (WORKERS_RUNTIME).
+threads (sprig's default: one per CPU of the affinity mask): a measured program
+never inherits it and gets SPRIG_WORKERS=1, so a figure of runtime=sprig is
+always one worker's. The suites that measure several workers pass
+workers_env(N) and name those figures runtime=sprig-workers with the parameter
+workers=N (WORKERS_RUNTIME).
 """
 
 import os
@@ -98,11 +99,12 @@ def summarise(entry):
 
 
 def program_env(extra=None):
-    """The environment of a measured program: ours, without LD_PRELOAD, SPRIG_TLS and SPRIG_WORKERS,
-    plus extra."""
+    """The environment of a measured program: ours, without LD_PRELOAD and SPRIG_TLS, with
+    SPRIG_WORKERS=1, plus extra."""
     env = {key: value for key, value in os.environ.items()
            if key not in ("LD_PRELOAD", "CHILD_USAGE_PRELOAD") + SPRIG_CHOICES}
     env["LC_ALL"] = "C"
+    env.update(workers_env(1))
     env.update({str(key): str(value) for key, value in (extra or {}).items()})
     return env
 

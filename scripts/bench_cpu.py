@@ -1,5 +1,5 @@
 """bench_cpu.py - CPU-bound programs natively and under sprig (issue 16, item 6, first row): two
-threads that each keep a core busy. Under sprig with one worker (the default) they share one OS
+threads that each keep a core busy. Under sprig with one worker (SPRIG_WORKERS=1) they share one OS
 thread, so one core, and take about twice the native wall time: that is the baseline. With
 SPRIG_WORKERS=N, N the CPUs this process may run on (cores(): 2 on the bench machine), green
 threads run on N OS threads and the target is at most 1.1x the native wall time.

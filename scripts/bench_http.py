@@ -96,7 +96,7 @@ def measure_runs(figures, reps, smoke, log):
         for runtime in RUNTIMES:
             label = label_of(runtime)
             log(f"http {label} {connections} connections run {rep + 1}/{reps}")
-            with environment(workers_env(WORKERS) if runtime == WORKERS_RUNTIME else {}):
+            with environment(workers_env(WORKERS if runtime == WORKERS_RUNTIME else 1)):
                 row = demo_http.run(runtime != "native", connections, seconds)
             if row["status"] != 0:
                 raise BenchError(f"http_server ({label}) ended with status {row['status']}: {row['stderr']}")

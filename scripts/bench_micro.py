@@ -18,8 +18,8 @@ switch: "thread_pointer_write", taken from its SPRIG_TLS=thread run, and
 missing where the CPU or kernel does not allow FSGSBASE.
 
 The mutex/condition-variable ping-pong (issue 16): tests/bench/plain/
-mutex_pingpong.c, an ordinary pthread program in which main and one thread
-it creates take turns through one pthread mutex and one condition variable,
+mutex_pingpong.c, an ordinary pthread program in which two threads main
+creates take turns through one pthread mutex and one condition variable,
 prints the wall ns per round trip. It runs natively (two OS threads, each
 hand-over a futex wake), under LD_PRELOAD=libsprig.so with one worker
 (runtime=sprig: both green threads on one OS thread, no wake across threads)

@@ -124,7 +124,7 @@ def pingpong_table(figures, ids, workers, comparisons):
             comparisons.append(item)
             ratio = f"{item['ratio']:.2f}x"
         rows.append([labels[runtime], cell(summary), ratio, separate, bench_micro.os_threads_seen(summary)])
-    print_table("mutex ping-pong (tests/bench/plain/mutex_pingpong.c): main and one thread take turns through one\n"
+    print_table("mutex ping-pong (tests/bench/plain/mutex_pingpong.c): two threads take turns through one\n"
                 "pthread mutex + condition variable; ns per round trip (two hand-overs), lower is better; sprig\n"
                 f"runs it under LD_PRELOAD=libsprig.so with one worker and with SPRIG_WORKERS={workers}; native/sprig\n"
                 "above 1 is in sprig's favour; two OS threads: whether the two threads ran on different ones (gettid)",
@@ -355,7 +355,7 @@ def cpu_table(figures, rows_wanted, input_params, cores, limit, judged, comparis
     data = figures.get("cpu_bound_input", input_params)
     print_table(f"CPU-bound programs (issue 16's first row): wall s of the whole program, lower is better;\n"
                 f"{cores} cores usable (sched_getaffinity); sprig runs them under LD_PRELOAD=libsprig.so with one\n"
-                f"worker (the default) and with SPRIG_WORKERS={cores} ({several}); the ratios divide the wall\n"
+                f"worker (SPRIG_WORKERS=1) and with SPRIG_WORKERS={cores} ({several}); the ratios divide the wall\n"
                 f"medians by native's: about 2 for two busy threads on one OS thread, about 1 when sprig's green\n"
                 f"threads use every core; target: {several} <= {limit}x native, for the two-thread workloads;\n"
                 f"input {data['median']:,.1f} MiB, {data['info'][0]};\n"

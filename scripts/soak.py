@@ -22,8 +22,8 @@ threads (/proc/PID/task) and VmRSS are sampled every SAMPLE_S seconds.
 The server's environment is this script's, without LD_PRELOAD, plus every
 SPRIG_* variable of this script's environment (SPRIG_TLS included), so
 `SPRIG_TLS=shared python3 scripts/soak.py` soaks that mode. --workers N sets
-SPRIG_WORKERS=N for the server: it takes effect once issue 16's multiple
-workers exist (until then the runtime ignores the variable).
+SPRIG_WORKERS=N for the server; without it (or SPRIG_WORKERS here) the server
+runs one worker, as the bench's runtime=sprig figures do.
 
 Prints the client's progress with the latest server sample, then a summary
 and one line "soak result=ok|FAIL key=value ...". Exit status 0 if the client
@@ -64,7 +64,7 @@ def parse_options():
     parser.add_argument("--seed", type=int, default=1, help="seed of the message sizes and contents (default 1)")
     parser.add_argument("--build", type=pathlib.Path, default=None, help="build directory (default $SPRIG_BUILD, else build)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="set SPRIG_WORKERS=N for the server; takes effect once issue 16's workers exist")
+                        help="set SPRIG_WORKERS=N for the server (default 1)")
     parser.add_argument("--native", action="store_true", help="run the server on native threads, without sprig")
     options = parser.parse_args()
     if not 1 <= options.connections <= 19000:

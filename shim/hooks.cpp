@@ -10,10 +10,10 @@
 #define SPRIG_EXPORT __attribute__((visibility("default")))
 
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
-// One body for both kinds of row; `enter` runs first on a green thread (a
-// cancellation point's guard, or nothing), inside the RuntimeEntry that
-// holds signals back until the call is done.
-#define SPRIG_EXPORT_HOOK(ret, name, params, args, enter)                                          \
+// One body for every kind of row. On a green thread, `enter` runs first (a
+// cancellation point's guard, or nothing), inside the RuntimeEntry that holds
+// signals back until the call is done; every other caller gets `other`.
+#define SPRIG_EXPORT_HOOK(ret, name, params, args, enter, other)                                   \
   extern "C" SPRIG_EXPORT ret name params {                                                        \
     if (sprig::Worker *worker = sprig::Worker::current(); worker != nullptr) {                     \
       if (sprig::GreenThread *self = worker->running(); self != nullptr) {                         \
@@ -23,15 +23,30 @@
                                          [=] { return sprig::shim::name args; });                  \
       }                                                                                            \
     }                                                                                              \
-    return sprig::real::resolved(sprig::real::name) args;                                          \
+    return other;                                                                                  \
   }
-#define SPRIG_HOOK(ret, name, params, args) SPRIG_EXPORT_HOOK(ret, name, params, args, (void)0)
+#define SPRIG_REAL_CALL(name, args) sprig::real::resolved(sprig::real::name) args
+#define SPRIG_HOOK(ret, name, params, args)                                                        \
+  SPRIG_EXPORT_HOOK(ret, name, params, args, (void)0, SPRIG_REAL_CALL(name, args))
 #define SPRIG_HOOK_CANCEL(ret, name, params, args)                                                 \
-  SPRIG_EXPORT_HOOK(ret, name, params, args, sprig::shim::CancellationPoint point(self))
+  SPRIG_EXPORT_HOOK(ret, name, params, args, sprig::shim::CancellationPoint point(self),           \
+                    SPRIG_REAL_CALL(name, args))
+// With several workers, a green thread already inside sprig's code (the
+// program's malloc, called as sprig grows a timer heap while the thread
+// parks) must not park again: it takes the foreign path too.
+#define SPRIG_HOOK_FOREIGN(ret, name, params, args)                                                \
+  SPRIG_EXPORT_HOOK(                                                                               \
+      ret, name, params, args,                                                                     \
+      if (self->runtime_depth > 1 && sprig::g_multi_worker) {                                      \
+        return sprig::shim::foreign_##name args;                                                   \
+      },                                                                                           \
+      sprig::g_multi_worker ? sprig::shim::foreign_##name args : SPRIG_REAL_CALL(name, args))
 #define SPRIG_HOOK_CUSTOM(ret, name, params, args)
 #include "hooks.def"
 #undef SPRIG_HOOK
 #undef SPRIG_HOOK_CANCEL
+#undef SPRIG_HOOK_FOREIGN
 #undef SPRIG_HOOK_CUSTOM
+#undef SPRIG_REAL_CALL
 #undef SPRIG_EXPORT_HOOK
 // NOLINTEND(bugprone-macro-parentheses)

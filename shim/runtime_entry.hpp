@@ -17,8 +17,10 @@ public:
   RuntimeEntry(Worker *worker, GreenThread *self)
       : worker_(worker), self_(self), was_inside_(worker->signals().in_runtime) {
     worker->signals().in_runtime = true;
+    ++self->runtime_depth;
   }
   ~RuntimeEntry() {
+    --self_->runtime_depth;
     signals::WorkerSignals &state = worker_->signals();
     state.in_runtime = was_inside_;
     if (!was_inside_ && state.work()) [[unlikely]] {

@@ -16,9 +16,13 @@ namespace sprig::shim {
 
 // NOLINTBEGIN(bugprone-macro-parentheses): X-macros over hooks.def
 #define SPRIG_HOOK(ret, name, params, args) ret name params;
+#define SPRIG_HOOK_FOREIGN(ret, name, params, args)                                                \
+  ret name params;                                                                                 \
+  ret foreign_##name params;
 #define SPRIG_HOOK_CUSTOM(ret, name, params, args)
 #include "hooks.def"
 #undef SPRIG_HOOK
+#undef SPRIG_HOOK_FOREIGN
 #undef SPRIG_HOOK_CUSTOM
 // NOLINTEND(bugprone-macro-parentheses)
 

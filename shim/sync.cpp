@@ -148,6 +148,30 @@ int pthread_mutex_unlock(pthread_mutex_t *mutex) {
   return positive(green(mutex).unlock());
 }
 
+// Callers that are not green threads, while several workers run
+// (hooks.def, SPRIG_HOOK_FOREIGN).
+int foreign_pthread_mutex_lock(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return real::pthread_mutex_lock(mutex);
+  }
+  return positive(green(mutex).lock_foreign());
+}
+
+int foreign_pthread_mutex_trylock(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return real::pthread_mutex_trylock(mutex);
+  }
+  int rc = green(mutex).try_lock_foreign();
+  return rc == -EDEADLK ? EBUSY : positive(rc);
+}
+
+int foreign_pthread_mutex_unlock(pthread_mutex_t *mutex) {
+  if (shared::is_shared(mutex)) {
+    return real::pthread_mutex_unlock(mutex);
+  }
+  return positive(green(mutex).unlock_foreign());
+}
+
 int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr) {
   clockid_t clock = CLOCK_REALTIME;
   int shared = PTHREAD_PROCESS_PRIVATE;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sched.h>
 #include <strings.h>
 
 namespace sprig {
@@ -118,8 +119,19 @@ int parse_signal(const char *text) {
   return 0;
 }
 
+int usable_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    return 1;
+  }
+  int count = CPU_COUNT(&allowed);
+  return count < 1 ? 1 : (count > kMaxWorkers ? kMaxWorkers : count);
+}
+
 int config_load(Config *config) {
   *config = Config{};
+  config->workers = usable_cpus();
   if (const char *value = getenv("SPRIG_STACK_SIZE"); value != nullptr) {
     size_t bytes = 0;
     if (!parse_size(value, &bytes) || bytes < kMinStackSize || bytes > kMaxStackSize) {

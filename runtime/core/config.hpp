@@ -22,7 +22,8 @@ struct Config {
   SwitchKind switch_kind = SwitchKind::kAssembly; // SPRIG_SWITCH: asm | ucontext
   bool children_inherit_preload = true;           // SPRIG_INHERIT: 1 | 0 (the preload only)
   TlsMode tls_mode = TlsMode::kPerThread;         // SPRIG_TLS: thread | shared
-  // SPRIG_WORKERS: OS threads that run green threads, 1 to kMaxWorkers.
+  // SPRIG_WORKERS: OS threads that run green threads, 1 to kMaxWorkers; by
+  // default the CPUs of the process's affinity mask (config_load).
   int workers = 1;
   // Seeing inside (runtime/introspect/introspect.hpp); each is off unless said otherwise.
   int dump_signal = 0;                                // SPRIG_DUMP_SIGNAL: a signal name or number
@@ -35,6 +36,8 @@ struct Config {
 };
 
 inline constexpr int kMaxWorkers = 64;
+// The CPUs this process may run on (its affinity mask), 1 to kMaxWorkers.
+int usable_cpus();
 inline constexpr size_t kMinStackSize = size_t{16} * 1024;
 inline constexpr size_t kMaxStackSize = size_t{1} << 30;
 

@@ -154,6 +154,10 @@ struct GreenThread : RunLink, WaitLink {
   uint64_t park_serial = 0;     // counts parks, so a late wake-up from another OS thread is ignored
   uint32_t read_locks_held = 0; // rwlock read holds, across all rwlocks
   bool is_main = false;         // the thread sprig_run started
+  // Interposed calls of this thread under way (shim/runtime_entry.hpp): above
+  // 1, sprig's code called back into an export (the program's malloc, taking
+  // its mutex).
+  uint16_t runtime_depth = 0;
 
   void *(*start)(void *) = nullptr;
   void *argument = nullptr;

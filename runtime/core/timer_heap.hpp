@@ -16,6 +16,12 @@ public:
   GreenThread *top() { return heap_[0]; }
 
   void abandon_all() { heap_.clear(); }
+  // Room for `count` threads, so that insert does not allocate below it.
+  void make_room(size_t count) {
+    if (count > heap_.capacity()) {
+      heap_.reserve(count < 2 * heap_.capacity() ? 2 * heap_.capacity() : count);
+    }
+  }
   void insert(GreenThread *thread);
   void remove(GreenThread *thread);
 

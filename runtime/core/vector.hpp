@@ -20,6 +20,7 @@ public:
   ~Vector() { free(data_); }
 
   size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
   bool empty() const { return size_ == 0; }
   T &operator[](size_t index) { return data_[index]; }
   const T &operator[](size_t index) const { return data_[index]; }

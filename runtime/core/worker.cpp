@@ -54,9 +54,13 @@ int Worker::create(const Config &config, Worker **created) {
   context_init_os_thread(worker->scheduler_context_, &worker->scheduler_uc_);
   worker->errno_ = &errno; // per OS thread, and a worker never changes OS thread
   // Looked up, not linked: a C program has no C++ runtime, and the runtime
-  // itself does not use one.
-  if (void *symbol = dlsym(RTLD_DEFAULT, "__cxa_get_globals"); symbol != nullptr) {
-    worker->exception_state_ = reinterpret_cast<void **(*)()>(symbol)();
+  // itself does not use one. Once, by the first worker: the others start
+  // with the program's second thread, maybe inside a dlopen() whose
+  // constructor made it, and dlsym would wait for the loader's lock.
+  static void **(*const get_exception_globals)() =
+      reinterpret_cast<void **(*)()>(dlsym(RTLD_DEFAULT, "__cxa_get_globals"));
+  if (get_exception_globals != nullptr) {
+    worker->exception_state_ = get_exception_globals();
   }
   int rc = worker->take_index();
   if (rc == 0) {
@@ -119,9 +123,8 @@ int Worker::run(void *(*main_fn)(void *), void *argument, void **result,
   if (rc == 0) {
     main_thread->is_main = true;
     worker->signals_.main_thread = main_thread;
-    if (config.workers > 1) {
-      worker->start_group(config.workers);
-    }
+    // The other workers start with the second green thread (start_group_at_first_spawn).
+    worker->group_pending_ = config.workers > 1;
     if (identity::g_per_thread) {
       identity::install(worker->scheduler_thread_pointer_);
       identity::on_first_entry();
@@ -174,16 +177,17 @@ void Worker::scheduler_loop() {
       }
     }
     uint64_t fd_wakeups = reactor_.stats().fd_wakeups;
-    if (group_ != nullptr && group_->spin_when_idle && run_queue_.empty()) {
-      // Another worker often hands work over within microseconds (a spawn,
-      // a wake-up): waiting for it here is cheaper than a sleep and an
-      // eventfd on both sides.
-      reactor_.spin_for_mail(kSpinForMailNs);
-    }
+    uint64_t remote_wakeups = reactor_.stats().remote_wakeups;
     if (run_queue_.empty()) {
+      // The mask of the idle worker before it spins, too: a signal the
+      // kernel gives it meanwhile is one some thread of it takes.
       signals::before_blocking_poll(*this);
+      wait_for_mail_briefly();
     }
     reactor_.poll(run_queue_.empty());
+    if (reactor_.stats().remote_wakeups != remote_wakeups) {
+      spins_missed_ = 0; // mail came the slow way: spinning may catch the next
+    }
     ++stats_.reactor_polls;
     run_queue_.prefetch_in_batches(reactor_.stats().fd_wakeups != fd_wakeups);
     GreenThread *next = run_queue_.pop_front();
@@ -412,10 +416,7 @@ void Worker::post_call(GreenThread *thread, void (*call)(GreenThread *, void *),
 }
 
 void Worker::arrive(GreenThread *thread) {
-  ++alive_;
-  if (alive_ > stats_.peak_alive) {
-    stats_.peak_alive = alive_;
-  }
+  count_alive();
   signals::on_spawn(*this, thread, thread);
   run_queue_.push_back(thread);
 }
@@ -498,6 +499,7 @@ void Worker::after_fork_in_child() {
   // The child keeps this worker alone; a lock another worker's OS thread
   // held as the parent forked stays held for nobody.
   group_ = nullptr;
+  group_pending_ = false; // the child keeps one worker
   placed_.store(1, std::memory_order_relaxed);
   records_lock_.clear(std::memory_order_relaxed);
   ObjectGuard::reset_all();

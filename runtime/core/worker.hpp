@@ -291,6 +291,7 @@ public:
   void forget_fd_everywhere(int fd);
   // Scheduler context: what post_claimed_wake and post_arrival sent.
   void arrive(GreenThread *thread);
+  void count_alive();
   // True when another green thread is waiting to run on this worker.
   bool others_runnable() const { return !run_queue_.empty(); }
   // Puts the running thread at the back of the run queue. Inline: the body
@@ -341,6 +342,7 @@ public:
   // Worker group (worker_group.cpp): the first worker starts the others as
   // sprig_run starts, and stops and joins them when every thread has ended.
   int start_group(int workers);
+  void start_group_at_first_spawn();
   void stop_group();
   static void *serve(void *group_pointer);
   void thread_ended();
@@ -352,6 +354,7 @@ public:
 private:
   static constexpr int kDispatchBatch = 512;
   static constexpr int64_t kSpinForMailNs = 50'000; // see scheduler_loop
+  static constexpr int kSpinMissesBeforeRest = 8;   // see wait_for_mail_briefly
   static constexpr uint64_t kThreadIdBlock = 1024;
 
   Worker() = default;
@@ -377,6 +380,7 @@ private:
   void give_back_index();
   void destroy();
   void scheduler_loop();
+  void wait_for_mail_briefly();
   // Leaves the running thread (already parked, runnable or exited) for the
   // next runnable thread or the scheduler.
   void switch_away(GreenThread *self, bool self_is_done);
@@ -465,6 +469,8 @@ private:
   int *errno_ = nullptr; // this OS thread's errno, looked up once (TlsMode::kShared)
   void *scheduler_thread_pointer_ = nullptr; // the scheduler's identity (TlsMode::kPerThread)
   int dispatch_budget_ = 0;
+  int spins_missed_ = 0;          // idle spins in a row that found no mail (wait_for_mail_briefly)
+  bool group_pending_ = false;    // config_.workers > 1, the group not started yet
   GreenThread *exited_ = nullptr; // stack to release after the next switch
   // This OS thread's __cxa_eh_globals, when the program has a C++ runtime:
   // saved and restored per green thread like errno, so an exception caught

@@ -144,6 +144,9 @@ size_t Worker::stack_color(uint64_t id, size_t stack_size) {
 
 int Worker::spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
                   GreenThread **spawned) {
+  if (group_pending_) [[unlikely]] {
+    start_group_at_first_spawn();
+  }
   Worker *target = place_new_thread();
   return target->spawn_thread(options, start, argument, spawned, false, running_);
 }
@@ -298,11 +301,20 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
   }
   signals::on_spawn(*this, thread, creator);
   run_queue_.push_back(thread);
+  count_alive();
+  return 0;
+}
+
+// One more live thread here. The timer heap keeps room for every live thread
+// (each is in it once at most), so that a thread parking with a deadline
+// never grows it: that would call the program's malloc while the thread
+// holds the guard of the object it parks on.
+void Worker::count_alive() {
   ++alive_;
   if (alive_ > stats_.peak_alive) {
     stats_.peak_alive = alive_;
+    timers_.make_room(alive_);
   }
-  return 0;
 }
 
 } // namespace sprig

@@ -9,6 +9,7 @@
 #include "api_common.hpp"
 #include "sprig.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
@@ -157,7 +158,10 @@ int note_first_object(dl_phdr_info *info, size_t, void *base) {
 } // namespace
 
 bool ip_in_sprig(uintptr_t ip) {
-  static uintptr_t own_base = 1; // 1: not known yet, 0: linked into the program
+  // 1: not known yet, 0: linked into the program. Workers may ask at once:
+  // each finds the same answer, stored whole.
+  static std::atomic<uintptr_t> known_base{1};
+  uintptr_t own_base = known_base.load(std::memory_order_acquire);
   if (own_base == 1) {
     Dl_info own{};
     uintptr_t program_base = 0;
@@ -167,6 +171,7 @@ bool ip_in_sprig(uintptr_t ip) {
         reinterpret_cast<uintptr_t>(own.dli_fbase) != program_base) {
       own_base = reinterpret_cast<uintptr_t>(own.dli_fbase);
     }
+    known_base.store(own_base, std::memory_order_release);
   }
   if (own_base == 0) {
     return false;

@@ -85,8 +85,12 @@ void trace_finish();                                 //
 void control_open(Reactor &reactor);                 // introspect_control.cpp
 void control_close(Reactor &reactor, bool in_child); //
 void control_forget_path(); // async-signal-safe: before the process dies of a signal
-void signals_start(Worker &worker, const Config &config);    // introspect_signals.cpp
-void signals_stop(Worker &worker);                           //
+void signals_start(Worker &worker, const Config &config); // introspect_signals.cpp
+void signals_stop(Worker &worker);                        //
+// Workers 1 and up: an alternate stack of their OS thread's own, for the
+// overflow report and the trampoline of fault signals; returned to stop.
+void *worker_signals_start();                                // introspect_signals.cpp
+void worker_signals_stop(void *alternate_stack);             //
 void signals_after_fork_in_child(Reactor &reactor);          //
 void watchdog_start(Worker &worker, int64_t threshold_ms);   // introspect_watchdog.cpp
 void watchdog_stop();                                        //

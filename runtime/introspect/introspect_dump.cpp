@@ -54,7 +54,17 @@ struct DumpIndex {
     if (!fd_waits.empty()) {
       qsort(fd_waits.begin(), fd_waits.size(), sizeof(FdWait), compare_fd_waits);
     }
-    worker.for_each_thread([&](const GreenThread *thread) { live.push_back(thread); });
+    // Every worker's records: a thread may wait for one of another worker
+    // (a join, a mutex it holds). Records are never freed, so reading the
+    // id of one that ends meanwhile is safe.
+    auto note = [&](const GreenThread *thread) { live.push_back(thread); };
+    if (WorkerGroup *group = worker.group(); group != nullptr) {
+      for (int place = 0; place < group->size(); ++place) {
+        group->workers[place].load(std::memory_order_acquire)->for_each_thread(note);
+      }
+    } else {
+      worker.for_each_thread(note);
+    }
     if (!live.empty()) {
       // NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers
       qsort(live.begin(), live.size(), sizeof(const GreenThread *), compare_pointers);

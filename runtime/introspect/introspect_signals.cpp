@@ -262,6 +262,45 @@ void on_segv(int number, siginfo_t *info, void *context_pointer) {
   // Returning runs the faulting instruction again: the default action now.
 }
 
+// An alternate stack for the calling OS thread, where the overflow report
+// and the fault trampoline run: its memory, or nullptr when the thread has
+// one already (not sprig's to replace) or none can be made.
+void *give_alternate_stack() {
+  stack_t alternate{};
+  if (sigaltstack(nullptr, &alternate) != 0 || (alternate.ss_flags & SS_DISABLE) == 0) {
+    return nullptr;
+  }
+  void *memory = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory == MAP_FAILED) {
+    return nullptr;
+  }
+  alternate.ss_sp = memory;
+  alternate.ss_size = kAltStackSize;
+  alternate.ss_flags = 0;
+  if (sigaltstack(&alternate, nullptr) != 0) {
+    munmap(memory, kAltStackSize);
+    return nullptr;
+  }
+  return memory;
+}
+
+void take_alternate_stack(void *memory) {
+  if (memory == nullptr) {
+    return;
+  }
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && current.ss_sp == memory &&
+      (current.ss_flags & SS_ONSTACK) == 0) {
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(memory, kAltStackSize);
+  }
+  // Else the program put its own in place and ours stays mapped (it may
+  // still be in use by a handler).
+}
+
 void start_overflow_report(Worker &worker) {
   g_overflow.stack_size_default = worker.stacks().default_size();
   struct sigaction current {};
@@ -272,20 +311,8 @@ void start_overflow_report(Worker &worker) {
   if (!ours && current.sa_handler != SIG_DFL) {
     return; // the program's (or a sanitizer's): it stays
   }
-  stack_t alternate{};
-  if (sigaltstack(nullptr, &alternate) != 0 || (alternate.ss_flags & SS_DISABLE) == 0) {
-    return; // this OS thread already has an alternate stack: not sprig's to replace
-  }
-  void *memory = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (memory == MAP_FAILED) {
-    return;
-  }
-  alternate.ss_sp = memory;
-  alternate.ss_size = kAltStackSize;
-  alternate.ss_flags = 0;
-  if (sigaltstack(&alternate, nullptr) != 0) {
-    munmap(memory, kAltStackSize);
+  void *memory = give_alternate_stack();
+  if (memory == nullptr) {
     return;
   }
   g_overflow.alt_stack = memory;
@@ -299,19 +326,7 @@ void start_overflow_report(Worker &worker) {
 }
 
 void stop_overflow_report() {
-  if (g_overflow.alt_stack == nullptr) {
-    return;
-  }
-  stack_t current{};
-  if (sigaltstack(nullptr, &current) == 0 && current.ss_sp == g_overflow.alt_stack &&
-      (current.ss_flags & SS_ONSTACK) == 0) {
-    stack_t off{};
-    off.ss_flags = SS_DISABLE;
-    sigaltstack(&off, nullptr);
-    munmap(g_overflow.alt_stack, kAltStackSize);
-  }
-  // Else the program put its own in place and ours stays mapped (it may
-  // still be in use by a handler).
+  take_alternate_stack(g_overflow.alt_stack);
   g_overflow.alt_stack = nullptr;
 }
 
@@ -332,6 +347,10 @@ void signals_stop(Worker &worker) {
     g_dump.number = 0;
   }
 }
+
+void *worker_signals_start() { return give_alternate_stack(); }
+
+void worker_signals_stop(void *alternate_stack) { take_alternate_stack(alternate_stack); }
 
 void signals_after_fork_in_child(Reactor &reactor) {
   if (g_dump.fd < 0) {

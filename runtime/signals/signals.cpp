@@ -279,6 +279,8 @@ void on_spawn(Worker &worker, GreenThread *thread, const GreenThread *creator) {
   thread->alt_stack_flags = inherits ? (initial.ss_flags & kAutoDisarm) : 0;
   if (thread->signal_mask != state.base_mask) {
     ++state.own_mask_threads;
+  } else if (state.own_mask_threads == 0 && state.kernel_mask != state.base_mask) {
+    set_kernel_mask(worker, state.base_mask); // it had no thread: it blocked every signal
   }
 }
 
@@ -287,8 +289,10 @@ void on_exit(Worker &worker, GreenThread *thread) {
   if (thread->signal_mask != state.base_mask) {
     --state.own_mask_threads;
     thread->signal_mask = state.base_mask;
-    if (state.own_mask_threads == 0 && state.kernel_mask != state.base_mask) {
-      set_kernel_mask(worker, state.base_mask);
+    bool last = worker.alive() <= 1 && worker.group() != nullptr;
+    SignalSet uniform = last ? kBlockedWithNoThread : state.base_mask;
+    if (state.own_mask_threads == 0 && state.kernel_mask != uniform) {
+      set_kernel_mask(worker, uniform);
     }
   }
   if (thread->signals_queued != 0) {
@@ -467,7 +471,9 @@ bool may_wake_a_thread(const Worker &worker) {
 void before_blocking_poll(Worker &worker) {
   WorkerSignals &state = worker.signals();
   SignalSet blocked_by_all = state.base_mask;
-  if (state.own_mask_threads != 0) {
+  if (worker.alive() == 0 && worker.group() != nullptr) {
+    blocked_by_all = kBlockedWithNoThread;
+  } else if (state.own_mask_threads != 0) {
     blocked_by_all = ~SignalSet{0};
     worker.for_each_thread([&](GreenThread *thread) {
       if (alive(thread)) {

@@ -14,6 +14,14 @@ namespace sprig::signals {
 
 using KernelSigaction = int (*)(int, const struct sigaction *, struct sigaction *);
 
+// The kernel mask of a worker with no green thread (one of several): it
+// takes no process-directed signal, so the kernel gives it to a worker with
+// threads that may take it, or leaves it pending for the process (natively,
+// a signal goes to some thread that does not block it). Left open, such a
+// signal would meet its default action, or wait on that worker for a
+// thread that never comes.
+constexpr SignalSet kBlockedWithNoThread = ~kNeverBlocked;
+
 // All zero-initialized, none dynamically: the checks below are false alarms.
 // NOLINTBEGIN(bugprone-dynamic-static-initializers)
 // The program's dispositions, as sigaction set them.

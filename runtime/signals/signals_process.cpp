@@ -231,8 +231,9 @@ void act_on_default(int signal_number) {
 void start_another(Worker &worker, const Worker &first) {
   WorkerSignals &state = worker.signals();
   state.base_mask = first.signals().base_mask;
-  state.kernel_mask = state.base_mask;
-  raw_set_mask(state.base_mask);
+  // No thread yet: it takes no process-directed signal (before_blocking_poll).
+  state.kernel_mask = kBlockedWithNoThread;
+  raw_set_mask(state.kernel_mask);
   state.initial_alt_stack = stack_t{nullptr, SS_DISABLE, 0};
 }
 

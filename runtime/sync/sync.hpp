@@ -33,6 +33,13 @@ public:
   int lock(Deadline deadline);
   int try_lock();
   int unlock();
+  // For a caller that is not a green thread (a worker's scheduler, libuv's
+  // pool, an OS thread sprig did not make) while several workers run: a green
+  // thread of another worker may hold the mutex at the same time, and the
+  // caller cannot park, so it spins (sync_mutex.cpp, "Foreign callers").
+  int lock_foreign();
+  int try_lock_foreign();
+  int unlock_foreign();
   bool busy() const { return owner_ != nullptr || !waiters_.empty(); }
   GreenThread *owner() const { return owner_; }
   MutexKind kind() const { return static_cast<MutexKind>(kind_); }
@@ -41,12 +48,15 @@ private:
   friend class CondVar;
   int try_lock_guarded(GreenThread *self);
   int unlock_guarded(GreenThread *self);
+  static GreenThread *foreign_owner();
   GreenThread *owner_ = nullptr; // bytes 0-7
   unsigned recursion_ = 0;       // 8-11
-  unsigned unused_ = 0;          // 12-15
-  int kind_;                     // 16-19: a MutexKind value
-  int unused2_ = 0;              // 20-23
-  WaitQueue waiters_;            // 24-39
+  // 12-15: 1 while owner_ was handed the mutex by unlock() and has not yet
+  // returned from its park; a foreign caller may take it back then.
+  unsigned handed_ = 0;
+  int kind_;          // 16-19: a MutexKind value
+  int unused2_ = 0;   // 20-23
+  WaitQueue waiters_; // 24-39
 };
 
 class CondVar {

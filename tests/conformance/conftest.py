@@ -16,16 +16,23 @@ PROGRAMS_DIR = pathlib.Path(__file__).resolve().parent / "programs"
 RUN_TIMEOUT_S = 30
 NOCOMPARE_PREFIX = "#nocompare "
 
-# Under sprig every green thread runs on the worker, the one OS thread the
-# process starts with (libuv's pool, 4 threads, starts only for DNS and
-# offloaded calls, which no program here makes). The limit is 2, not 1, to
-# leave room for one helper OS thread of sprig's own (a watchdog or signal
-# thread, if one is ever added); today every sprig run here shows 1. Most
+# Under sprig every green thread runs on a worker, one OS thread per CPU of
+# the affinity mask by default (SPRIG_WORKERS=N sets the count; `make
+# test-workers` runs the compared programs again with SPRIG_WORKERS=1). libuv's
+# pool, 4 threads, starts only for DNS and offloaded calls, which only the
+# "pool" programs make. The limit leaves room for one helper OS thread of
+# sprig's own (a watchdog or signal thread, if one is ever added). Most
 # programs keep 5 to 1,000 threads alive at once (as many OS threads natively),
 # so a green thread that got its own OS thread goes far past the limit.
-# With SPRIG_WORKERS=N in the environment (the suite runs again with 2),
-# each worker is one more OS thread.
-MAX_SPRIG_OS_THREADS = 1 + int(os.environ.get("SPRIG_WORKERS", "1"))
+
+
+def workers_under_sprig():
+    """The workers a program run under sprig here gets: SPRIG_WORKERS, else one per usable CPU."""
+    given = os.environ.get("SPRIG_WORKERS", "")
+    return int(given) if given else min(len(os.sched_getaffinity(0)), 64)
+
+
+MAX_SPRIG_OS_THREADS = 1 + workers_under_sprig()
 
 COMPILERS = {
     ".c": ["gcc", "-O1", "-pthread", "-Wall", "-Wextra"],
@@ -50,7 +57,6 @@ class Program:
     traits: frozenset  # "green": OS-thread check ("pool": plus libuv's 4 pool threads); "compare-stderr";
     #                    "own-test": not in the generic comparison; "counts-tasks": prints its
     #                    count of OS threads, not compared with several workers;
-    #                    "one-worker": expected to fail at times with several workers;
     #                    "-lNAME": link with libNAME
 
     @property
@@ -212,6 +218,18 @@ def run():
 @pytest.fixture(scope="session")
 def max_sprig_os_threads():
     return MAX_SPRIG_OS_THREADS
+
+
+@pytest.fixture(scope="session")
+def sprig_workers():
+    return workers_under_sprig()
+
+
+@pytest.fixture
+def one_worker(monkeypatch):
+    """The sprig runs of the test get SPRIG_WORKERS=1: what it shows is stated in sprig(7) for one
+    worker (with several, it holds for the worker a thread runs on)."""
+    monkeypatch.setenv("SPRIG_WORKERS", "1")
 
 
 def pytest_generate_tests(metafunc):

@@ -2,39 +2,28 @@
 # (The programs, the runner and the limits come from conftest.py as fixtures:
 # `program` is parametrized there, one case per file of programs/.)
 
-import os
-
-import pytest
-
 LIBUV_POOL_THREADS = 4  # libuv's default pool size (UV_THREADPOOL_SIZE)
-
-
-WORKERS = int(os.environ.get("SPRIG_WORKERS", "1"))
 TASKS_LINE = "threads in /proc/self/task"
 
 
-def compared(run_result, program):
+def compared(run_result, program, workers):
     """The stdout lines compared; with several workers, a "counts-tasks" program's count of its
     OS threads is left out: every worker is one (sprig(7), "Several workers")."""
     lines = run_result.compared_stdout()
-    if WORKERS > 1 and "counts-tasks" in program.traits:
+    if workers > 1 and "counts-tasks" in program.traits:
         lines = [line for line in lines if TASKS_LINE not in line]
     return lines
 
 
-def test_program(program, binary_of, preload, results, run, max_sprig_os_threads, request):
-    if WORKERS > 1 and "one-worker" in program.traits:
-        # sprig(7), "Several workers": known to crash or hang there at times.
-        request.node.add_marker(pytest.mark.xfail(reason="one-worker program (sprig(7), Several workers)",
-                                                  strict=False))
+def test_program(program, binary_of, preload, results, run, max_sprig_os_threads, sprig_workers):
     binary = binary_of(program.name)
     native = run(binary)
     sprig = run(binary, preload=preload)
     compare_stderr = "compare-stderr" in program.traits
-    if WORKERS > 1 and "counts-tasks" in program.traits:
+    if sprig_workers > 1 and "counts-tasks" in program.traits:
         assert any(TASKS_LINE in line for line in native.compared_stdout()), native.describe()
     equal = (not native.timed_out and not sprig.timed_out and native.status == sprig.status
-             and compared(native, program) == compared(sprig, program)
+             and compared(native, program, sprig_workers) == compared(sprig, program, sprig_workers)
              and (not compare_stderr or native.stderr == sprig.stderr))
     results[program.name] = {
         "equal": equal,
@@ -46,7 +35,8 @@ def test_program(program, binary_of, preload, results, run, max_sprig_os_threads
     report = f"native: {native.describe()}\nsprig: {sprig.describe()}"
     assert not native.timed_out, f"{program.name} timed out natively\n{report}"
     assert not sprig.timed_out, f"{program.name} timed out under sprig\n{report}"
-    assert compared(sprig, program) == compared(native, program), f"stdout differs\n{report}"
+    assert (compared(sprig, program, sprig_workers)
+            == compared(native, program, sprig_workers)), f"stdout differs\n{report}"
     assert sprig.status == native.status, f"exit status differs\n{report}"
     if compare_stderr:
         assert sprig.stderr == native.stderr, f"stderr differs\n{report}"

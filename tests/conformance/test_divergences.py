@@ -7,6 +7,10 @@ import subprocess
 
 import pytest
 
+# sprig(7) states the divergences for one worker; with several, what is said of
+# "the worker" holds for the worker a thread runs on.
+pytestmark = pytest.mark.usefixtures("one_worker")
+
 
 def run_both(binary_of, run, preload, name, args=()):
     """Runs programs/<name> natively and under sprig: (native, sprig, report for assertion messages)."""

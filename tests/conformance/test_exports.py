@@ -4,11 +4,11 @@ import subprocess
 
 
 def hooks_def_names(repo_root):
-    """The second argument of every SPRIG_HOOK(...), SPRIG_HOOK_CANCEL(...) and SPRIG_HOOK_CUSTOM(...) row, rows may span lines."""
+    """The second argument of every SPRIG_HOOK(...), SPRIG_HOOK_CANCEL(...), SPRIG_HOOK_FOREIGN(...) and SPRIG_HOOK_CUSTOM(...) row, rows may span lines."""
     text = (repo_root / "shim" / "hooks.def").read_text()
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     text = re.sub(r"//[^\n]*", "", text)
-    names = re.findall(r"\bSPRIG_HOOK(?:_CUSTOM|_CANCEL)?\s*\(\s*[^,]+?,\s*([A-Za-z_][A-Za-z0-9_]*)\s*,", text)
+    names = re.findall(r"\bSPRIG_HOOK(?:_CUSTOM|_CANCEL|_FOREIGN)?\s*\(\s*[^,]+?,\s*([A-Za-z_][A-Za-z0-9_]*)\s*,", text)
     assert names, "no SPRIG_HOOK rows found in shim/hooks.def"
     assert len(names) == len(set(names)), f"a symbol is listed twice in hooks.def: {sorted(names)}"
     return set(names)

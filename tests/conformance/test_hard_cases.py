@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 LIBRARIES_DIR = pathlib.Path(__file__).resolve().parent / "programs" / "libs"
 
 HANG_OBSERVED_S = 1.5
@@ -52,6 +54,7 @@ def test_a_deadlock_hangs_as_natively_without_burning_cpu(binary_of, preload):
     assert sprig_errors.startswith("sprig: all green threads are blocked (deadlock)\n"), sprig_errors
 
 
+@pytest.mark.usefixtures("one_worker")
 def test_a_cpu_bound_thread_holds_its_worker(binary_of, preload, results, run):
     """sprig(7), "No preemption": while one green thread computes without a call, the others wait."""
     record = results["cpu_bound.c"] = {"equal": None, "divergence": "No preemption", "as_documented": False}
@@ -139,6 +142,7 @@ def nocompare_number(output, label):
     raise AssertionError(f"no '#nocompare {label}' line in:\n{output}")
 
 
+@pytest.mark.usefixtures("one_worker")
 def test_popen_reads_block_the_worker(binary_of, preload, results, run):
     """sprig(7), "Calls made inside libc are not interposed": reading a popen() stream is libc's own
     read, so under sprig no other green thread runs until the command answers; natively a witness

@@ -79,7 +79,7 @@ static int echo_once(struct connection *conn, int fd) {
     if (memcmp(in, out, len) != 0) {
       return -EBADMSG;
     }
-    conn->client->bytes_echoed += (long long)len;
+    __atomic_fetch_add(&conn->client->bytes_echoed, (long long)len, __ATOMIC_RELAXED);
   }
   return sent_sum == received_sum ? 0 : -EBADMSG;
 }
@@ -94,7 +94,7 @@ static void *run_connection(void *arg) {
   if (rc < 0) {
     fprintf(stderr, "echo_client: connection %u: %s\n", conn->index, strerror(-rc));
   } else {
-    conn->client->good_connections++;
+    __atomic_fetch_add(&conn->client->good_connections, 1, __ATOMIC_RELAXED);
   }
   return NULL;
 }

@@ -22,7 +22,7 @@ struct server {
   int listen_fd;
   long connections_wanted;
   sprig_waitgroup_t *handlers; /* counts connection threads still running */
-  long long bytes_echoed;      /* one worker runs all green threads: no locking */
+  long long bytes_echoed;      /* added to by threads of every worker: atomically */
   long failed_connections;
 };
 
@@ -45,9 +45,9 @@ static void *serve_connection(void *arg) {
       failed = 1;
       break;
     }
-    conn->server->bytes_echoed += got;
+    __atomic_fetch_add(&conn->server->bytes_echoed, (long long)got, __ATOMIC_RELAXED);
   }
-  conn->server->failed_connections += failed;
+  __atomic_fetch_add(&conn->server->failed_connections, failed, __ATOMIC_RELAXED);
   sprig_close(conn->fd);
   sprig_waitgroup_done(conn->server->handlers);
   free(conn);
@@ -105,7 +105,7 @@ static void *accept_loop(void *arg) {
       sprig_waitgroup_done(server->handlers);
       sprig_close(fd);
       free(conn);
-      server->failed_connections++;
+      __atomic_fetch_add(&server->failed_connections, 1, __ATOMIC_RELAXED);
     }
     accepted++;
   }

@@ -10,14 +10,15 @@ SWITCHES = 200_000
 
 
 def sigprocmask_calls(observe_program, sprig_env, tmp_path, mode):
-    """Runs yield_masks MODE under sprig inside strace -f; returns how many rt_sigprocmask calls it made."""
+    """Runs yield_masks MODE under sprig inside strace -f; returns how many rt_sigprocmask calls it made.
+    One worker: the switches measured are those between threads of one worker."""
     strace = shutil.which("strace")
     if strace is None:
         pytest.fail("strace(1) is needed (make deps installs it)")
     binary = observe_program("yield_masks.c")
     log = tmp_path / f"strace-{mode}.log"
     done = subprocess.run([strace, "-f", "-qq", "-c", "-o", str(log), "-e", "trace=rt_sigprocmask", str(binary),
-                           mode], capture_output=True, text=True, timeout=120, env=sprig_env())
+                           mode], capture_output=True, text=True, timeout=120, env=sprig_env(SPRIG_WORKERS=1))
     assert done.returncode == 0 and done.stdout == f"yields {SWITCHES}\n", done.stdout + done.stderr
     text = log.read_text()
     match = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?rt_sigprocmask\s*$", text, re.MULTILINE)

@@ -6,7 +6,7 @@
 # Each test runs one scenario twice, natively and under sprig, and compares what the program
 # printed. While a program runs, /proc/PID/task is sampled every few milliseconds; the most OS
 # threads seen at once tells whether its threads were green (under sprig every green thread runs
-# on the one worker thread the process starts with).
+# on the process's worker threads, one per CPU by default).
 import collections
 import functools
 import dataclasses
@@ -26,8 +26,10 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = pathlib.Path(__file__).resolve().parent / "scripts"
 PYTHON = "/usr/bin/python3"  # Debian's, never a pyenv shim
 
-# As in tests/conformance: 1 worker thread, plus room for one helper thread of sprig's own.
-MAX_SPRIG_OS_THREADS = 2
+# As in tests/conformance: one OS thread per worker (SPRIG_WORKERS, else one per CPU of the
+# affinity mask, sprig's default), plus room for one helper thread of sprig's own.
+MAX_SPRIG_OS_THREADS = 1 + (int(os.environ.get("SPRIG_WORKERS") or 0)
+                            or min(len(os.sched_getaffinity(0)), 64))
 SAMPLE_INTERVAL_S = 0.002
 RUN_TIMEOUT_S = 30
 STOP_GRACE_S = 3

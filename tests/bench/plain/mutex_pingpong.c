@@ -1,20 +1,20 @@
-/* mutex_pingpong.c - an ordinary pthread program: main and one other thread take turns through
- * one pthread mutex and one condition variable, ROUNDS round trips.
+/* mutex_pingpong.c - an ordinary pthread program: two threads take turns through one pthread
+ * mutex and one condition variable, ROUNDS round trips, while main waits in pthread_join.
  *
  * usage: mutex_pingpong [ROUNDS]   (default 100000)
- * A round trip: main, holding the mutex, gives the turn to the other thread
- * (turn = 1, pthread_cond_signal) and waits on the condition variable until
- * the turn comes back; the other thread, woken, takes it, gives it back
+ * A round trip: the pinger, holding the mutex, gives the turn to the other
+ * thread (turn = 1, pthread_cond_signal) and waits on the condition variable
+ * until the turn comes back; the other thread, woken, takes it, gives it back
  * (turn = 0, pthread_cond_signal) and waits for the next. WARMUP round trips
- * run untimed first; main times the ROUNDS after them and prints one line:
+ * run untimed first; the pinger times the ROUNDS after them and main prints:
  *   mutex_pingpong rounds=N ns_per_round_trip=NS same_os_thread=0|1 os_threads=T
  * same_os_thread says whether the two threads ever ran their timed turns on
  * the same OS thread (the kernel's gettid(), which sprig does not interpose:
- * with LD_PRELOAD=libsprig.so and SPRIG_WORKERS=2, main is on worker 0 and
- * the thread it creates goes to the least-loaded worker, worker 1, so 0 is
- * expected; with one worker it is 1; natively always 0). os_threads is the
- * process's "Threads:" of /proc/self/status read by main during the timed
- * round trips. Natively each hand-over is a futex wake of a thread
+ * with LD_PRELOAD=libsprig.so and SPRIG_WORKERS=2, the pinger stays on
+ * main's worker and the other thread, made next, goes to the other worker,
+ * so 0 is expected; with one worker it is 1; natively always 0). os_threads
+ * is the process's "Threads:" of /proc/self/status read by the pinger during
+ * the timed round trips. Natively each hand-over is a futex wake of a thread
  * sleeping on the other core. Exit status 0, 2 on bad usage or a failed
  * pthread_create. Knows nothing of sprig: bench.py runs it natively and
  * under LD_PRELOAD (bench_micro.py). */
@@ -34,7 +34,7 @@ static pthread_cond_t turned = PTHREAD_COND_INITIALIZER;
 static int turn; /* 0: main's, 1: the other thread's */
 static long total_rounds;
 /* The kernel thread ids each side had in its first and last timed turn. */
-static pid_t main_tids[2];
+static pid_t pinger_tids[2];
 static pid_t other_tids[2];
 
 static double seconds_now(void) {
@@ -91,6 +91,29 @@ static void round_trip(void) {
   pthread_mutex_unlock(&mutex);
 }
 
+static long timed_rounds;
+static double elapsed_seconds;
+static int threads_seen;
+
+/* The first side: WARMUP round trips, then timed_rounds timed ones. */
+static void *pinger(void *arg) {
+  (void)arg;
+  for (long i = 0; i < WARMUP; i++) {
+    round_trip();
+  }
+  pinger_tids[0] = gettid();
+  double started = seconds_now();
+  for (long i = 0; i < timed_rounds; i++) {
+    round_trip();
+    if (i == timed_rounds / 2) {
+      threads_seen = os_threads(); /* once, mid-way: a file read, outside the other's turn */
+    }
+  }
+  elapsed_seconds = seconds_now() - started;
+  pinger_tids[1] = gettid();
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   long rounds = 100000;
   if (argc > 2 || (argc == 2 && (rounds = strtol(argv[1], NULL, 10)) <= 0)) {
@@ -98,31 +121,23 @@ int main(int argc, char **argv) {
     return 2;
   }
   alarm(120); /* never outlives a hung run */
+  timed_rounds = rounds;
   total_rounds = WARMUP + rounds;
-  pthread_t thread;
-  int error = pthread_create(&thread, NULL, other, NULL);
-  if (error != 0) {
-    fprintf(stderr, "mutex_pingpong: pthread_create: %s\n", strerror(error));
-    return 2;
-  }
-  for (long i = 0; i < WARMUP; i++) {
-    round_trip();
-  }
-  main_tids[0] = gettid();
-  int threads = 0;
-  double started = seconds_now();
-  for (long i = 0; i < rounds; i++) {
-    round_trip();
-    if (i == rounds / 2) {
-      threads = os_threads(); /* once, mid-way: a file read, outside the other's turn */
+  pthread_t threads[2];
+  void *(*sides[2])(void *) = {pinger, other};
+  for (int side = 0; side < 2; side++) {
+    int error = pthread_create(&threads[side], NULL, sides[side], NULL);
+    if (error != 0) {
+      fprintf(stderr, "mutex_pingpong: pthread_create: %s\n", strerror(error));
+      return 2;
     }
   }
-  double elapsed = seconds_now() - started;
-  main_tids[1] = gettid();
-  pthread_join(thread, NULL);
-  int same = main_tids[0] == other_tids[0] || main_tids[0] == other_tids[1] ||
-             main_tids[1] == other_tids[0] || main_tids[1] == other_tids[1];
+  for (int side = 0; side < 2; side++) {
+    pthread_join(threads[side], NULL);
+  }
+  int same = pinger_tids[0] == other_tids[0] || pinger_tids[0] == other_tids[1] ||
+             pinger_tids[1] == other_tids[0] || pinger_tids[1] == other_tids[1];
   printf("mutex_pingpong rounds=%ld ns_per_round_trip=%.1f same_os_thread=%d os_threads=%d\n",
-         rounds, elapsed / (double)rounds * 1e9, same, threads);
+         rounds, elapsed_seconds / (double)rounds * 1e9, same, threads_seen);
   return 0;
 }

@@ -1,5 +1,5 @@
 /* malloc_own_locking.c - a program with its own malloc that takes a pthread mutex, as jemalloc does (redis-server), starts and runs threads: libc calls that malloc while sprig resolves its symbols. */
-/* sprig: green one-worker */
+/* sprig: green */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
