@@ -1,6 +1,7 @@
 // real.cpp - defines and resolves sprig::real::*, one pointer per row of hooks.def.
 #include "real.hpp"
 
+#include "reactor.hpp"
 #include "sys.hpp"
 
 #include <dlfcn.h>
@@ -80,7 +81,11 @@ void resolve_all() {
 // Before any other constructor that could call an interposed function:
 // dlsym inside a library constructor that runs under dlopen's loader lock is
 // what the brief warns about, so everything is resolved here, once, early.
-__attribute__((constructor(101))) void resolve_at_load() { resolve_all(); }
+__attribute__((constructor(101))) void resolve_at_load() {
+  resolve_all();
+  libuv_use_libc_mutex_calls(real::pthread_mutex_lock, real::pthread_mutex_trylock,
+                             real::pthread_mutex_unlock);
+}
 
 } // namespace sprig::real
 // NOLINTEND(bugprone-macro-parentheses)

@@ -11,18 +11,23 @@
 // by glibc's protocol. Through the preload's exports, a caller that is not
 // a green thread takes a mutex by sprig's protocol while several workers run
 // (shim/hooks.def, SPRIG_HOOK_FOREIGN), and the two would not exclude each
-// other: so libuv's lock, trylock and unlock go to glibc's own entry points
-// (__pthread_mutex_*, exported by libc as aliases), past any interposer.
+// other: so libuv's lock, trylock and unlock go through pointers that the
+// preload sets to libc's own functions as it resolves them (shim/real.cpp).
+// Elsewhere (libsprig-rt, the unit tests) nothing interposes, and the
+// pointers keep pthread's functions (a sanitizer's interceptors included).
 #include <cstdio>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <unistd.h>
 
-// NOLINTBEGIN(bugprone-reserved-identifier): glibc's names
-__asm__(".symver glibc_mutex_lock, __pthread_mutex_lock@GLIBC_2.2.5");
-__asm__(".symver glibc_mutex_trylock, __pthread_mutex_trylock@GLIBC_2.2.5");
-__asm__(".symver glibc_mutex_unlock, __pthread_mutex_unlock@GLIBC_2.2.5");
-// NOLINTEND(bugprone-reserved-identifier)
+namespace {
+
+using MutexCall = int (*)(pthread_mutex_t *);
+MutexCall g_mutex_lock = pthread_mutex_lock;
+MutexCall g_mutex_trylock = pthread_mutex_trylock;
+MutexCall g_mutex_unlock = pthread_mutex_unlock;
+
+} // namespace
 
 extern "C" {
 __attribute__((visibility("hidden"))) extern const in6_addr sprig_uv_in6addr_any;
@@ -30,21 +35,24 @@ const in6_addr sprig_uv_in6addr_any = IN6ADDR_ANY_INIT;
 __attribute__((visibility("hidden"))) FILE *sprig_uv_stderr = nullptr;
 __attribute__((visibility("hidden"))) char **sprig_uv_environ = nullptr;
 
-int glibc_mutex_lock(pthread_mutex_t *mutex);
-int glibc_mutex_trylock(pthread_mutex_t *mutex);
-int glibc_mutex_unlock(pthread_mutex_t *mutex);
 __attribute__((visibility("hidden"))) int sprig_uv_mutex_lock(pthread_mutex_t *mutex) {
-  return glibc_mutex_lock(mutex);
+  return g_mutex_lock(mutex);
 }
 __attribute__((visibility("hidden"))) int sprig_uv_mutex_trylock(pthread_mutex_t *mutex) {
-  return glibc_mutex_trylock(mutex);
+  return g_mutex_trylock(mutex);
 }
 __attribute__((visibility("hidden"))) int sprig_uv_mutex_unlock(pthread_mutex_t *mutex) {
-  return glibc_mutex_unlock(mutex);
+  return g_mutex_unlock(mutex);
 }
 }
 
 namespace sprig {
+
+void libuv_use_libc_mutex_calls(MutexCall lock, MutexCall trylock, MutexCall unlock) {
+  g_mutex_lock = lock;
+  g_mutex_trylock = trylock;
+  g_mutex_unlock = unlock;
+}
 
 void libuv_fixups_refresh() {
   sprig_uv_stderr = stderr;

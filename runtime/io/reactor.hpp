@@ -52,6 +52,11 @@
 
 namespace sprig {
 
+// libuv's own mutex calls go to these (runtime/io/libuv_fixups.cpp); the
+// preload gives libc's, past its own exports (shim/real.cpp).
+void libuv_use_libc_mutex_calls(int (*lock)(pthread_mutex_t *), int (*trylock)(pthread_mutex_t *),
+                                int (*unlock)(pthread_mutex_t *));
+
 class Worker;
 
 // Moves fd far above the numbers a program uses (its lowest free ones): to
