@@ -168,6 +168,7 @@ $(LIBUV_A): $(DEBIAN_LIBUV_A) Makefile | $(DEPS_STAMP)
 	  --redefine-sym pthread_mutex_lock=sprig_uv_mutex_lock \
 	  --redefine-sym pthread_mutex_trylock=sprig_uv_mutex_trylock \
 	  --redefine-sym pthread_mutex_unlock=sprig_uv_mutex_unlock \
+	  --redefine-sym write=sprig_uv_write \
 	  --remove-section=.fini_array --remove-section=.rela.fini_array $< $@
 
 $(BUILD)/sprig.pc: runtime/sprig.pc.in Makefile

@@ -249,26 +249,24 @@ int Worker::start_group(int workers) {
 // A program that never makes a second thread keeps one OS thread, as it
 // has natively (/proc/self/task shows one task; no worker sits idle): the
 // other workers start as the second green thread is made. From the
-// scheduler context, on the OS thread's own identity, as run() would.
+// scheduler context, on the OS thread's own identity, as run() would; the
+// spawning green thread waits there.
 void Worker::start_group_at_first_spawn() {
   group_pending_ = false;
-  auto start = [](void *worker_pointer) {
-    auto *worker = static_cast<Worker *>(worker_pointer);
-    void *scheduler = nullptr;
-    if (identity::g_per_thread) {
-      scheduler = identity::current();
-      identity::install(worker->kernel_thread_pointer());
-    }
-    worker->start_group(worker->config_.workers);
-    if (scheduler != nullptr) {
-      identity::install(scheduler);
-    }
-  };
-  if (running_ == nullptr) {
-    start(this);
-  } else {
-    run_in_scheduler(start, this);
-  }
+  run_in_scheduler(
+      [](void *worker_pointer) {
+        auto *worker = static_cast<Worker *>(worker_pointer);
+        void *scheduler = nullptr;
+        if (identity::g_per_thread) {
+          scheduler = identity::current();
+          identity::install(worker->kernel_thread_pointer());
+        }
+        worker->start_group(worker->config_.workers);
+        if (scheduler != nullptr) {
+          identity::install(scheduler);
+        }
+      },
+      this);
 }
 
 void Worker::stop_group() {

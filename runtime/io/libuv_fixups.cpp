@@ -15,6 +15,17 @@
 // preload sets to libc's own functions as it resolves them (shim/real.cpp).
 // Elsewhere (libsprig-rt, the unit tests) nothing interposes, and the
 // pointers keep pthread's functions (a sanitizer's interceptors included).
+//
+// libuv's write() is the system call itself (sys::write): uv_async_send
+// writes its eventfd from a green thread that wakes one of another worker,
+// while that thread holds the guard of the object it wakes from. Through the
+// preload's write() the fd table could calloc an entry for that eventfd,
+// the program's malloc could take its mutex, and that mutex's guard could be
+// the very stripe already held: the waker spun for ever on its own stripe
+// (malloc_own_locking.c hung in about one run in 25 with two workers).
+#include "sys.hpp"
+
+#include <cerrno>
 #include <cstdio>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -43,6 +54,15 @@ __attribute__((visibility("hidden"))) int sprig_uv_mutex_trylock(pthread_mutex_t
 }
 __attribute__((visibility("hidden"))) int sprig_uv_mutex_unlock(pthread_mutex_t *mutex) {
   return g_mutex_unlock(mutex);
+}
+__attribute__((visibility("hidden"))) ssize_t sprig_uv_write(int fd, const void *buffer,
+                                                             size_t length) {
+  long rc = sprig::sys::write(fd, buffer, length);
+  if (rc < 0) {
+    errno = static_cast<int>(-rc);
+    return -1;
+  }
+  return rc;
 }
 }
 

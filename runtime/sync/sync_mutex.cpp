@@ -18,6 +18,7 @@
 // still deadlocks that worker: sprig(7), "Several workers".
 #include "sync.hpp"
 
+#include "identity.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
 
@@ -104,9 +105,7 @@ int Mutex::unlock_guarded(GreenThread *self) {
 // The caller's thread pointer, odd: never a GreenThread's address, and the
 // same for a lock and its unlock in one context.
 GreenThread *Mutex::foreign_owner() {
-  uintptr_t thread_pointer = 0;
-  asm("mov %%fs:0, %0" : "=r"(thread_pointer));
-  return reinterpret_cast<GreenThread *>(thread_pointer | 1U);
+  return reinterpret_cast<GreenThread *>(reinterpret_cast<uintptr_t>(identity::current()) | 1U);
 }
 
 int Mutex::try_lock_foreign() {
