@@ -55,7 +55,7 @@ bool interruptible(WaitReason reason) {
 // On the target's worker: a cancel ends the wait of a thread parked in a
 // cancellation point.
 void wake_if_cancellable(GreenThread *target, void * /*unused*/) {
-  Worker *owner = target->worker; // the calling worker: this runs there
+  Worker *owner = target->worker; // the calling worker, pinned: this runs there
   if (owner != nullptr && target->state == ThreadState::kParked && target->cancel_pending &&
       target->in_cancellation_point && interruptible(target->wait_reason)) {
     owner->wake(target, -ECANCELED);
@@ -82,7 +82,9 @@ int pthread_cancel(pthread_t thread) {
     }
     return 0;
   }
-  if (target->worker != Worker::current()) {
+  Worker *worker = Worker::current();
+  Worker::OwnedThreadsPin pin(*worker); // the target stays here if it is here
+  if (!worker->owns(target)) {
     // Looked at by the target's worker, which alone changes its state.
     Worker::post_call(target, wake_if_cancellable, nullptr);
     return 0;
@@ -163,7 +165,7 @@ struct SignalLetter {
 void post_on_owner(GreenThread *target, void *letter_pointer) {
   auto *letter = static_cast<SignalLetter *>(letter_pointer);
   if (Worker::find(letter->handle) == target && target->state != ThreadState::kExited) {
-    signals::post(*target->worker, target, letter->info);
+    signals::post(*target->worker.load(std::memory_order_relaxed), target, letter->info);
   }
   free(letter);
 }
@@ -194,7 +196,8 @@ int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   info.si_signo = signal_number;
   info.si_pid = getpid();
   info.si_uid = getuid();
-  if (target->worker != worker) {
+  Worker::OwnedThreadsPin pin(*worker); // the target stays here if it is here
+  if (!worker->owns(target)) {
     // Queued by the target's worker, which keeps its signal state.
     auto *letter = static_cast<SignalLetter *>(malloc(sizeof(SignalLetter)));
     if (letter == nullptr) {

@@ -21,10 +21,14 @@ public:
   }
   ~RuntimeEntry() {
     --self_->runtime_depth;
-    signals::WorkerSignals &state = worker_->signals();
+    Worker *worker = worker_;
+    if (worker->running_seen_from_outside() != self_) [[unlikely]] {
+      worker = Worker::current(); // the thread moved while it waited (Worker::try_move_here)
+    }
+    signals::WorkerSignals &state = worker->signals();
     state.in_runtime = was_inside_;
     if (!was_inside_ && state.work()) [[unlikely]] {
-      signals::deliver(*worker_, self_);
+      signals::deliver(*worker, self_);
     }
   }
   RuntimeEntry(const RuntimeEntry &) = delete;

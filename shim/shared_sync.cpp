@@ -220,6 +220,11 @@ int try_mutex(pthread_mutex_t *mutex, bool waiting) {
   int rc = under_kernel_identity(mutex, [mutex] { return real::pthread_mutex_trylock(mutex); });
   if ((rc == 0 || rc == EOWNERDEAD) && owner_checked(mutex)) {
     g_holdings.note(mutex, self_handle());
+    if (mutex_type(mutex) != PTHREAD_MUTEX_RECURSIVE || mutex->__data.__count == 1) {
+      // glibc wrote the kernel thread ID as the owner, and compares it at
+      // unlock: the thread stays on this worker while it holds the mutex.
+      ++Worker::current_thread()->locks_owned_by_tid;
+    }
   }
   return rc;
 }
@@ -264,6 +269,9 @@ int mutex_unlock(pthread_mutex_t *mutex) {
   if (rc == 0 && last) {
     if (checked) {
       g_holdings.forget(mutex);
+      if (GreenThread *self = Worker::current_thread(); self->locks_owned_by_tid > 0) {
+        --self->locks_owned_by_tid;
+      }
     }
     wake_waiting(mutex, false);
   }
@@ -280,6 +288,7 @@ int rwlock_trylock(pthread_rwlock_t *rwlock, bool write) {
   int rc = write ? real::pthread_rwlock_trywrlock(rwlock) : real::pthread_rwlock_tryrdlock(rwlock);
   if (rc == 0 && write) {
     g_holdings.note(rwlock, self_handle());
+    ++Worker::current_thread()->locks_owned_by_tid; // as for a mutex, above
   }
   return rc;
 }
@@ -305,6 +314,9 @@ int rwlock_unlock(pthread_rwlock_t *rwlock) {
   int rc = real::pthread_rwlock_unlock(rwlock);
   if (rc == 0 && writer != 0) {
     g_holdings.forget(rwlock);
+    if (GreenThread *self = Worker::current_thread(); self->locks_owned_by_tid > 0) {
+      --self->locks_owned_by_tid;
+    }
   }
   if (rc == 0) {
     wake_waiting(rwlock, true);

@@ -220,6 +220,15 @@ int config_load(Config *config) {
       return reject("SPRIG_TLS", value, "thread or shared");
     }
   }
+  if (const char *value = getenv("SPRIG_MOVE"); value != nullptr) {
+    if (strcmp(value, "1") == 0) {
+      config->move_on_wake = true;
+    } else if (strcmp(value, "0") == 0) {
+      config->move_on_wake = false;
+    } else {
+      return reject("SPRIG_MOVE", value, "1 or 0");
+    }
+  }
   if (const char *value = getenv("SPRIG_INHERIT"); value != nullptr) {
     if (strcmp(value, "1") == 0) {
       config->children_inherit_preload = true;

@@ -25,6 +25,10 @@ struct Config {
   // SPRIG_WORKERS: OS threads that run green threads, 1 to kMaxWorkers; by
   // default the CPUs of the process's affinity mask (config_load).
   int workers = 1;
+  // SPRIG_MOVE: 1 | 0. With several workers and SPRIG_TLS=thread, a thread
+  // woken by a thread of an idle worker while its own is busy moves there
+  // (Worker::try_move_here).
+  bool move_on_wake = true;
   // Seeing inside (runtime/introspect/introspect.hpp); each is off unless said otherwise.
   int dump_signal = 0;                                // SPRIG_DUMP_SIGNAL: a signal name or number
   DeadlockAction on_deadlock = DeadlockAction::kHang; // SPRIG_ON_DEADLOCK: hang | abort | off

@@ -17,6 +17,11 @@
  *   first one of every new context (context_make), whose return address is
  *   sprig_context_start.
  *
+ *   The store of rsp into *from_sp is the last access to the `from` stack:
+ *   a thread moved to another worker (Worker::try_move_here) is resumed
+ *   there as soon as that store is seen, and its next frames overwrite
+ *   the saved ones.
+ *
  *   Why `ret` and not `jmp *saved_rip`: the call into this function pushed
  *   a return-stack-buffer entry. Leaving with a jump keeps that entry, and
  *   every later `ret` of the resumed thread (context_switch's caller, the
@@ -61,9 +66,9 @@ sprig_context_switch:
         subq    $8, %rsp
         stmxcsr SPRIG_FRAME_MXCSR(%rsp)
         fnstcw  SPRIG_FRAME_X87_CW(%rsp)
-        movq    %rsp, (%rdi)                    /* `from` is parked from here on */
         movl    SPRIG_FRAME_MXCSR(%rsp), %eax   /* what the registers hold now */
         movzwl  SPRIG_FRAME_X87_CW(%rsp), %ecx
+        movq    %rsp, (%rdi)                    /* `from` is parked from here on: */
         movq    %rsi, %rsp                      /* now on the stack of `to` */
         cmpl    SPRIG_FRAME_MXCSR(%rsp), %eax
         jne     .Lload_mxcsr

@@ -6,6 +6,7 @@
 #include "list.hpp"
 #include "stack_pool.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -86,7 +87,8 @@ public:
   // Links the running thread at the back without parking yet, under the
   // guard keyed `guard_key`: for a caller with more to do before it parks
   // (a condition wait releases its mutex), which then calls
-  // Worker::park_linked. A waker may take it off meanwhile.
+  // Worker::park_linked. A waker may take it off meanwhile, and move it to
+  // its own worker (Worker::try_move_here).
   void link_running(GreenThread *self, const void *guard_key);
 
   // Under the guard: wakes the front waiter with `result`; returns it, or
@@ -146,7 +148,10 @@ struct GreenThread : RunLink, WaitLink {
   // (a timeout or a signal finds it gone and leaves it be).
   WaitQueue *waiting_on = nullptr;
   const void *queue_guard = nullptr;
-  Worker *worker = nullptr; // the worker it runs on (it never moves)
+  // The worker it runs on. It changes only while the thread is parked and
+  // claimed, by its waker (Worker::try_move_here); other workers read it to
+  // post to it, and a worker pinned (OwnedThreadsPin) loses none of its own.
+  std::atomic<Worker *> worker{nullptr};
   int64_t parked_since_ns = 0;
   Deadline deadline = kNoDeadline;
   uint32_t timer_index = 0;     // position in the timer heap while in_timer_heap
@@ -154,6 +159,11 @@ struct GreenThread : RunLink, WaitLink {
   uint64_t park_serial = 0;     // counts parks, so a late wake-up from another OS thread is ignored
   uint32_t read_locks_held = 0; // rwlock read holds, across all rwlocks
   bool is_main = false;         // the thread sprig_run started
+  // Set as it links on a wait queue: a waker on another worker may move it
+  // there (Worker::try_move_here). Its Context::sp is cleared then, and
+  // stored again by the switch away: the new worker waits for that before it
+  // runs it.
+  bool may_move = false;
   // Interposed calls of this thread under way (shim/runtime_entry.hpp): above
   // 1, sprig's code called back into an export (the program's malloc, taking
   // its mutex).
@@ -170,6 +180,10 @@ struct GreenThread : RunLink, WaitLink {
   // Between spawn and free_record: a handle may find it. Under its worker's
   // records lock (the state is the worker's alone to change, unlocked).
   bool in_use = false;
+  // Process-shared mutexes (error-checking, recursive, robust) and rwlocks
+  // (written) it holds: glibc wrote its worker's kernel thread ID as their
+  // owner and compares it at unlock, so it does not move while it holds one.
+  uint16_t locks_owned_by_tid = 0;
   // A hand-over from another worker on its way to this thread's worker
   // (Reactor::post_mail): a claimed wake-up or the arrival of a new thread,
   // at most one at a time. Linked without allocating, since a waker posts

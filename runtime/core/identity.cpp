@@ -235,6 +235,19 @@ void stop_worker() {
 
 namespace {
 
+// What an identity shares with the OS thread of the worker it runs on,
+// taken from `carrier`, an identity of that OS thread: malloc's thread cache
+// and arena, which are not thread-safe, and the worker itself (t_worker).
+void share_worker_state(void *tp, Worker *worker, void *carrier) {
+  auto *libc_block = static_cast<char *>(tp) + g_libc_block;
+  auto *carrier_libc = static_cast<char *>(carrier) + g_libc_block;
+  field<void *>(libc_block, g_layout.libc_tcache) =
+      field<void *>(carrier_libc, g_layout.libc_tcache);
+  field<void *>(libc_block, g_layout.libc_thread_arena) =
+      field<void *>(carrier_libc, g_layout.libc_thread_arena);
+  field<Worker *>(tp, g_t_worker) = worker;
+}
+
 void fill(void *tp, void *carrier, Worker *worker) {
   memset(tp, 0, g_layout.sizeof_pthread);
   field<void *>(tp, size_t{0}) = tp;
@@ -262,13 +275,8 @@ void fill(void *tp, void *carrier, Worker *worker) {
   // The loader's DTV and TLS images are in place: the identity's own
   // per-thread values, and what is shared with the worker.
   auto *libc_block = static_cast<char *>(tp) + g_libc_block;
-  auto *carrier_libc = static_cast<char *>(carrier) + g_libc_block;
-  field<void *>(libc_block, g_layout.libc_tcache) =
-      field<void *>(carrier_libc, g_layout.libc_tcache);
-  field<void *>(libc_block, g_layout.libc_thread_arena) =
-      field<void *>(carrier_libc, g_layout.libc_thread_arena);
   field<void *>(libc_block, g_layout.libc_resp) = static_cast<char *>(tp) + g_layout.res;
-  field<Worker *>(tp, g_t_worker) = worker;
+  share_worker_state(tp, worker, carrier);
 }
 
 void set_stack(void *tp, const StackBounds &stack) {
@@ -331,6 +339,11 @@ void *create(void *block, GreenThread *thread, Worker *worker, const StackBounds
 }
 
 void *create_scheduler(void *block, Worker *worker) { return make(block, worker, current()); }
+
+void move_to(void *tp, Worker *worker, void *carrier) {
+  field<pid_t>(tp, g_layout.tid) = field<pid_t>(carrier, g_layout.tid);
+  share_worker_state(tp, worker, carrier);
+}
 
 void on_first_entry() { g_loader.ctype_init(); }
 

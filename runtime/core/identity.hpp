@@ -176,6 +176,15 @@ void give_back_adopted(void *tp, const Adopted &saved);
 // but naming no green thread.
 void *create_scheduler(void *block, Worker *worker);
 
+// A parked thread's identity, moved to `worker` (Worker::try_move_here):
+// what it shared with its old worker's OS thread becomes that of `carrier`,
+// the new worker's scheduler identity, and its t_worker names `worker`:
+// malloc's thread cache and arena (not thread-safe), and the kernel thread
+// ID, which glibc's recursive locks take as their owner (the loader's among
+// them: two OS threads with one ID both got in). A thread holding a lock
+// whose owner glibc compares by that ID does not move (locks_owned_by_tid).
+void move_to(void *tp, Worker *worker, void *carrier);
+
 // The green thread a pthread_t names in this mode, or nullptr.
 GreenThread *thread_of(void *tp);
 

@@ -16,11 +16,28 @@ public:
   GreenThread *top() { return heap_[0]; }
 
   void abandon_all() { heap_.clear(); }
-  // Room for `count` threads, so that insert does not allocate below it.
-  void make_room(size_t count) {
-    if (count > heap_.capacity()) {
-      heap_.reserve(count < 2 * heap_.capacity() ? 2 * heap_.capacity() : count);
+  // Room for `count` threads, so that insert does not allocate below it,
+  // in two steps: prepare_room allocates (outside any lock), take_room moves
+  // the heap into it (under the heap's lock) and leaves the old array in
+  // `room`, freed as it goes out of scope.
+  class Room {
+    friend class TimerHeap;
+    Vector<GreenThread *> array_;
+  };
+  void prepare_room(size_t count, Room *room) const {
+    size_t capacity = heap_.capacity();
+    if (count > capacity) {
+      room->array_.reserve(count < 2 * capacity ? 2 * capacity : count);
     }
+  }
+  void take_room(Room &room) {
+    if (room.array_.capacity() <= heap_.capacity()) {
+      return;
+    }
+    for (GreenThread *thread : heap_) {
+      room.array_.push_back(thread);
+    }
+    heap_.swap(room.array_);
   }
   void insert(GreenThread *thread);
   void remove(GreenThread *thread);

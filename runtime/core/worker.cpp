@@ -166,13 +166,16 @@ void Worker::destroy() {
 
 void Worker::scheduler_loop() {
   while (keep_running()) {
+    if (movers_ != nullptr) [[unlikely]] {
+      adopt_movers();
+    }
     if (signals_.inbox.load(std::memory_order_relaxed) != 0) [[unlikely]] {
       signals::drain_inbox(*this);
     }
     reactor_.prepare();
-    if (!timers_.empty()) {
+    if (Deadline earliest = earliest_deadline(); earliest != kNoDeadline) {
       int64_t now = monotonic_now_ns();
-      if (timers_.earliest() <= now) {
+      if (earliest <= now) {
         expire_timers(now);
       }
     }
@@ -196,7 +199,7 @@ void Worker::scheduler_loop() {
     }
     dispatch_budget_ = kDispatchBatch;
     transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
-    running_ = next;
+    set_running(next);
     follow_signal_mask(next);
     ++stats_.switches;
     if (observe::g_trace_switches) [[unlikely]] {
@@ -228,12 +231,21 @@ void Worker::after_switch() {
 }
 
 void Worker::release_exited(GreenThread *thread) {
+  Worker *home = this;
+  if (g_move_on_wake) {
+    home = home_of(thread);
+    if (home != this) { // it ended away from home: its stack and record are home's
+      identity::move_to(thread->thread_pointer, home, home->scheduler_thread_pointer_);
+      thread->worker.store(home, std::memory_order_seq_cst);
+      home->emigrants_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
   if (identity::g_per_thread && !thread->is_main) {
     identity::release(thread->thread_pointer); // the adopted identity stays the OS thread's
   }
-  lock_records();
-  stacks_.release(thread->stack);
-  unlock_records();
+  home->lock_records();
+  home->stacks_.release(thread->stack);
+  home->unlock_records();
   thread->stack = Stack{};
   context_destroy(thread->context);
   // Only now may a join (on any worker) free the record: its stack is back.
@@ -243,7 +255,7 @@ void Worker::release_exited(GreenThread *thread) {
   bool detached = thread->detached;
   guard.release();
   if (detached) {
-    free_record(thread);
+    home->free_record(thread); // into its own table's free list, wherever it ended
   }
 }
 
@@ -267,7 +279,7 @@ void Worker::thread_main(GreenThread *thread) {
   // may not assume the call never happens.
   void *(*volatile start)(void *) = thread->start;
   void *result = start(thread->argument);
-  exit_running(result);
+  current()->exit_running(result); // maybe not `this`: threads move (try_move_here)
 }
 
 void Worker::exit_running(void *result) {
@@ -287,7 +299,7 @@ void Worker::exit_running(void *result) {
   }
   signals::on_exit(*this, self);
   transition<ThreadState::kRunning, ThreadState::kExited>(*self);
-  --alive_;
+  alive_.fetch_sub(1, std::memory_order_relaxed);
   thread_ended();
   {
     // A joiner on this worker may run next: whoever runs next on this
@@ -296,7 +308,7 @@ void Worker::exit_running(void *result) {
     // as the stack is released (release_exited).
     ObjectGuard guard(self);
     self->join_waiters.for_each([this, self](GreenThread *waiter) {
-      if (waiter->worker == this) {
+      if (owns(waiter)) {
         self->join_waiters.wake(waiter, 0);
       }
     });
@@ -307,7 +319,7 @@ void Worker::exit_running(void *result) {
 }
 
 int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
-  int result = park_quietly(reason, object, deadline);
+  int result = park_quietly(reason, object, deadline); // never moved: not linked on a queue
   if (signals_.work()) [[unlikely]] {
     // Handlers run before the call returns, as on the way out of an
     // interrupted system call; the call's code then reads handler_ran().
@@ -318,6 +330,7 @@ int Worker::park(WaitReason reason, const void *object, Deadline deadline) {
 
 int Worker::park_quietly(WaitReason reason, const void *object, Deadline deadline) {
   ++running_->park_serial;
+  running_->may_move = false;
   return park_linked(reason, object, deadline, nullptr);
 }
 
@@ -340,7 +353,18 @@ int Worker::park_linked(WaitReason reason, const void *object, Deadline deadline
       // Claimed meanwhile: it parks with no timer, for its waker's wake-up.
     } else {
       self->deadline = deadline;
-      timers_.insert(self);
+      if (guard == nullptr && self->may_move) {
+        // Linked and let go already (a condition wait): a waker on another
+        // worker that claims it takes its timer out of this heap under the
+        // queue's guard (try_move_here), so it goes in under that guard too,
+        // and only while still linked.
+        ObjectGuard queue_guard(self->queue_guard);
+        if (__atomic_load_n(&self->waiting_on, __ATOMIC_ACQUIRE) != nullptr) {
+          insert_timer(self);
+        } // else claimed meanwhile: it parks with no timer, for its waker's wake-up
+      } else {
+        insert_timer(self);
+      }
     }
   }
   self->wait_reason = reason;
@@ -359,74 +383,6 @@ int Worker::park_linked(WaitReason reason, const void *object, Deadline deadline
   return self->wake_result;
 }
 
-// Takes a thread of this worker off the wait queue it is linked on, if a
-// waker has not claimed it yet; true when it is free to be woken (it was
-// on no queue, or was taken off here).
-bool Worker::take_back(GreenThread *thread) {
-  const void *key = thread->queue_guard;
-  if (key == nullptr) {
-    return true;
-  }
-  ObjectGuard guard(key);
-  WaitQueue *queue = __atomic_load_n(&thread->waiting_on, __ATOMIC_ACQUIRE);
-  if (queue == nullptr) {
-    return false; // claimed: only its waker wakes it
-  }
-  queue->unlink(thread);
-  thread->queue_guard = nullptr;
-  return true;
-}
-
-void Worker::wake(GreenThread *thread, int result) {
-  if (thread->state != ThreadState::kParked) {
-    return;
-  }
-  if (!take_back(thread)) {
-    if (thread->in_timer_heap) {
-      timers_.remove(thread); // a claimed thread waits for its waker alone
-    }
-    return;
-  }
-  if (thread->in_timer_heap) {
-    timers_.remove(thread);
-  }
-  thread->wake_result = result;
-  transition(*thread, ThreadState::kRunnable);
-  run_queue_.push_back(thread);
-}
-
-void Worker::wake_claimed(GreenThread *thread, int result) {
-  thread->queue_guard = nullptr;
-  if (thread->in_timer_heap) {
-    timers_.remove(thread);
-  }
-  thread->wake_result = result;
-  transition<ThreadState::kParked, ThreadState::kRunnable>(*thread);
-  run_queue_.push_back(thread);
-}
-
-void Worker::post_claimed_wake(GreenThread *thread, int result) {
-  reactor_.post_mail(thread, false, thread->park_serial, result);
-}
-
-void Worker::post_arrival(GreenThread *thread) { reactor_.post_mail(thread, true, 0, 0); }
-
-void Worker::post_call(GreenThread *thread, void (*call)(GreenThread *, void *), void *argument) {
-  thread->worker->reactor_.post(Reactor::RemoteKind::kCall, thread, 0, 0, call, argument);
-}
-
-void Worker::arrive(GreenThread *thread) {
-  count_alive();
-  signals::on_spawn(*this, thread, thread);
-  run_queue_.push_back(thread);
-}
-
-void Worker::expire_timers(int64_t now_ns) {
-  while (!timers_.empty() && timers_.earliest() <= now_ns) {
-    wake(timers_.top(), -ETIMEDOUT);
-  }
-}
-
 int Worker::join(GreenThread *target, void **result, Deadline deadline) {
   GreenThread *self = running_;
   if (target == self) {
@@ -439,14 +395,17 @@ int Worker::join(GreenThread *target, void **result, Deadline deadline) {
   while (!target->finished) {
     target->joiner = self;
     target->join_waiters.link_running(self, target);
-    int rc = park_linked(WaitReason::kJoin, target, deadline, &guard);
+    // The worker it is on now: a wait that a signal handler ended may have
+    // moved it (try_move_here), and park_linked parks that worker's running thread.
+    int rc = current()->park_linked(WaitReason::kJoin, target, deadline, &guard);
     guard.relock();
     if (!target->finished) {
       target->joiner = nullptr;
     }
-    if (signals_.work()) [[unlikely]] {
+    // Maybe on another worker now (try_move_here): not `this`.
+    if (Worker *here = current(); here->signals_.work()) [[unlikely]] {
       guard.release();
-      signals::deliver(*this, self); // after the joiner link is undone
+      signals::deliver(*here, self); // after the joiner link is undone
       guard.relock();
     }
     if (!target->finished) {
@@ -463,7 +422,7 @@ int Worker::join(GreenThread *target, void **result, Deadline deadline) {
   if (result != nullptr) {
     *result = target->result;
   }
-  target->worker->free_record(target);
+  target->worker.load(std::memory_order_seq_cst)->free_record(target);
   return 0;
 }
 
@@ -478,7 +437,7 @@ int Worker::detach(GreenThread *target) {
   }
   if (target->finished) {
     guard.release();
-    target->worker->free_record(target);
+    target->worker.load(std::memory_order_seq_cst)->free_record(target);
   }
   return 0;
 }
@@ -500,6 +459,7 @@ void Worker::after_fork_in_child() {
   // held as the parent forked stays held for nobody.
   group_ = nullptr;
   group_pending_ = false; // the child keeps one worker
+  g_move_on_wake = false; // and no other worker's records are looked at
   placed_.store(1, std::memory_order_relaxed);
   records_lock_.clear(std::memory_order_relaxed);
   ObjectGuard::reset_all();
@@ -507,7 +467,11 @@ void Worker::after_fork_in_child() {
   free_records_.abandon_all(); // records of the parent's threads are not reused
   timers_.abandon_all();
   exited_ = nullptr;
-  alive_ = 1;
+  alive_.store(1, std::memory_order_relaxed);
+  movers_ = nullptr;
+  if (identity::g_per_thread) {
+    fork_child_thread_pointer_ = self->thread_pointer;
+  }
   signals::after_fork_in_child(*this, self);
   reactor_.after_fork_in_child();
 }
@@ -522,10 +486,6 @@ int Worker::park_after_scheduler_call(void (*call)(void *), void *argument, Wait
                                       const void *object, Deadline deadline) {
   reactor_.defer(call, argument);
   return park(reason, object, deadline);
-}
-
-void Worker::wake_from_other_thread(GreenThread *thread, uint64_t park_serial, int result) {
-  reactor_.post(Reactor::RemoteKind::kThisPark, thread, park_serial, result);
 }
 
 } // namespace sprig

@@ -24,21 +24,30 @@
 //
 //   Several workers (SPRIG_WORKERS=N, worker_group.cpp) are a WorkerGroup:
 //   the first is the OS thread that called run(), the others are OS threads
-//   of sprig's. Each has all of the above of its own. A new green thread is
-//   placed on the worker with the fewest threads; a worker makes the records,
+//   of sprig's. Each has all of the above of its own. A new green thread
+//   stays beside its creator unless that worker has more than one thread more
+//   than the least loaded (place_new_thread); a worker makes the records,
 //   stacks and identities of its threads, and spawn() on another worker takes
 //   that worker's records lock and hands the new thread over through its
 //   mail (Reactor::post_mail). A green object's users may run on different
 //   workers: its state is guarded by an ObjectGuard
 //   (runtime/sync/object_lock.hpp), and a waker that takes a thread of
 //   another worker off a wait queue posts the wake-up to that worker's mail
-//   (wake_claimed, post_claimed_wake).
+//   (wake_claimed, post_claimed_wake), or, when that worker is busy and its
+//   own has nothing else to run, moves the thread to its own worker
+//   (try_move_here, worker_wake.cpp; docs/design.md has the protocol).
 //
 // Invariants
-//   - A green thread runs only on the worker that made it (no migration:
-//     compilers cache TLS addresses, errno's among them, across calls).
-//   - Only a thread's own worker changes its state, run queue links and
-//     timer; other workers ask through its mail or inbox.
+//   - A green thread runs on the worker that made it, until a waker on
+//     another worker moves it there (try_move_here): only under
+//     TlsMode::kPerThread, where its TLS goes with it (compilers cache TLS
+//     addresses, errno's among them, across calls), and only while it is
+//     parked and claimed. Its record, stack and identity stay with the
+//     worker that made them (its home, home_of()).
+//   - Only a thread's own worker (GreenThread::worker) changes its state, run
+//     queue links, timer and signal state; other workers ask through its
+//     mail or inbox. A worker that reads or changes its threads from outside
+//     them holds an OwnedThreadsPin, so none moves away meanwhile.
 //   - A thread linked on a wait queue has not been claimed: the waker that
 //     takes it off (under the object's guard) is the only one that may wake
 //     it. A timeout or signal that finds it already off leaves it parked.
@@ -114,6 +123,7 @@ struct WorkerStats {
   uint64_t parks = 0;
   uint64_t reactor_polls = 0;
   uint64_t peak_alive = 0;
+  uint64_t threads_moved_in = 0;     // try_move_here
   uint64_t parks_by_reason[32] = {}; // indexed by WaitReason
 };
 
@@ -143,6 +153,10 @@ inline constexpr int kMaxIndexedWorkers = 64;
 inline WorkerIdentities g_worker_identities[kMaxIndexedWorkers];
 inline std::atomic<int> g_worker_identities_end{0}; // entries past it were never used
 inline std::atomic<bool> g_find_worker_by_thread_pointer{false};
+// Threads may move to the worker that wakes them (Worker::try_move_here):
+// several workers, TlsMode::kPerThread, the assembly switch, SPRIG_MOVE on.
+// Set as the group starts, before a second worker runs.
+inline bool g_move_on_wake = false;
 
 inline Worker *worker_of_thread_pointer() {
   uintptr_t tp;
@@ -173,6 +187,12 @@ public:
       // Contexts outside every indexed range (an OS thread sprig did not
       // make, a worker starting or ending) have their own t_worker.
       if (Worker *worker = worker_of_thread_pointer(); worker != nullptr) [[likely]] {
+        // Some thread of this range runs on another worker: every identity
+        // names the worker it runs on in its own t_worker (a cache line per
+        // thread, read only then).
+        if (worker->emigrants_.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+          return t_worker;
+        }
         return worker;
       }
     }
@@ -186,17 +206,21 @@ public:
   }
 
   GreenThread *running() const { return running_; }
+  // The same, read from another OS thread (try_move_here, RuntimeEntry).
+  GreenThread *running_seen_from_outside() const {
+    return __atomic_load_n(&running_, __ATOMIC_RELAXED);
+  }
   // vfork(2) (shim/vfork.cpp): the child runs in this worker's memory until
   // it execs or exits. It runs as no green thread, so every call it makes
   // goes to libc and leaves the worker as the parent had it; the parent,
   // resumed, is the running thread again.
   void enter_vfork_child() {
     vfork_parent_ = running_;
-    running_ = nullptr;
+    set_running(nullptr);
   }
   void resume_vfork_parent() {
     if (vfork_parent_ != nullptr) {
-      running_ = vfork_parent_;
+      set_running(vfork_parent_);
       vfork_parent_ = nullptr;
     }
   }
@@ -205,19 +229,49 @@ public:
   // keeps it), whose robust list is the one the kernel walks when the thread
   // ends (shim/shared_sync.hpp); nullptr in TlsMode::kShared.
   void *kernel_thread_pointer() const {
+    if (fork_child_thread_pointer_ != nullptr) {
+      return fork_child_thread_pointer_;
+    }
     return adopted_thread_pointer_ != nullptr ? adopted_thread_pointer_ : kernel_thread_pointer_;
   }
-  // Calls fn on every thread record in use (not free), in slot order.
-  // Under the records lock: another worker may add a record meanwhile. fn
-  // must not spawn, join or free a record.
-  template <typename Fn> void for_each_thread(Fn fn) const {
-    lock_records();
-    for (GreenThread *thread : slots_) {
-      if (thread->state != ThreadState::kFree) {
-        fn(thread);
+  // Calls fn on every thread that runs on this worker (not free): those of
+  // its own records that have not moved away, then those of other workers'
+  // records that moved here, each table under its records lock and all of it
+  // under an OwnedThreadsPin. fn must not spawn, join or free a record.
+  template <typename Fn> void for_each_thread(Fn fn) const;
+  // Calls fn on every record of this worker's table in use (not free),
+  // wherever its thread runs, in slot order, under the records lock.
+  template <typename Fn> void for_each_record(Fn fn) const;
+  // Keeps every thread that runs on this worker here while held: a waker on
+  // another worker moves none away (try_move_here). Taken by code that reads
+  // or changes threads other than the running one (signal routing, cancels,
+  // dumps). Nests; nothing when threads never move.
+  class OwnedThreadsPin {
+  public:
+    explicit OwnedThreadsPin(const Worker &worker) : worker_(g_move_on_wake ? &worker : nullptr) {
+      if (worker_ != nullptr) {
+        worker_->pins_.fetch_add(1, std::memory_order_seq_cst);
       }
     }
-    unlock_records();
+    ~OwnedThreadsPin() {
+      if (worker_ != nullptr) {
+        worker_->pins_.fetch_sub(1, std::memory_order_release);
+      }
+    }
+    OwnedThreadsPin(const OwnedThreadsPin &) = delete;
+    OwnedThreadsPin &operator=(const OwnedThreadsPin &) = delete;
+
+  private:
+    const Worker *worker_;
+  };
+  // True when `thread` runs on this worker; stays true while the caller
+  // holds an OwnedThreadsPin of this worker.
+  bool owns(const GreenThread *thread) const {
+    return thread->worker.load(std::memory_order_seq_cst) == this;
+  }
+  // The worker whose records, stacks and identities a thread's came from.
+  static Worker *home_of(const GreenThread *thread) {
+    return by_index(static_cast<int>(thread->slot >> kSlotBits));
   }
   StackPool &stacks() { return stacks_; }
   // Its place in the process's table of workers (handles carry it).
@@ -233,7 +287,7 @@ public:
   signals::WorkerSignals &signals() { return signals_; }
   const signals::WorkerSignals &signals() const { return signals_; }
   const WorkerStats &stats() const { return stats_; }
-  size_t alive() const { return alive_; }
+  size_t alive() const { return alive_.load(std::memory_order_relaxed); }
 
   int spawn(const SpawnOptions &options, void *(*start)(void *), void *argument,
             GreenThread **spawned);
@@ -270,6 +324,12 @@ public:
   // A thread of this worker that a waker took off a wait queue (it is
   // parked: only its worker runs it, and that worker is the caller).
   void wake_claimed(GreenThread *thread, int result);
+  // A waker on this worker took `thread`, of `owner`, off a wait queue
+  // (under its guard). When `owner` is busy running another thread and this
+  // worker has nothing else to run, the thread moves here instead of waiting
+  // for `owner` (docs/design.md, "Threads move to their waker's worker");
+  // false when it stays, for post_claimed_wake.
+  bool try_move_here(GreenThread *thread, Worker *owner, int result);
   // Any OS thread: the same for a thread of this worker, through its mail.
   void post_claimed_wake(GreenThread *thread, int result);
   // Any OS thread: puts a thread made for this worker by another one
@@ -296,25 +356,7 @@ public:
   bool others_runnable() const { return !run_queue_.empty(); }
   // Puts the running thread at the back of the run queue. Inline: the body
   // of sprig_yield and pthread_yield.
-  [[gnu::always_inline]] void yield() {
-    GreenThread *self = running_;
-    if (dispatch_budget_ > 0) [[likely]] {
-      --dispatch_budget_;
-      GreenThread *next = run_queue_.rotate(self);
-      if (next == nullptr) {
-        return; // a lone yield: nobody else wants to run
-      }
-      transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
-      switch_to(self, next, false);
-    } else {
-      // running_ is never null on a green thread: switch_to cleared it for
-      // the scheduler, and whoever resumed this thread set it back.
-      // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
-      transition<ThreadState::kRunning, ThreadState::kRunnable>(*self);
-      run_queue_.push_back(self);
-      switch_to(self, nullptr, false); // the batch is over: the scheduler polls
-    }
-  }
+  [[gnu::always_inline]] inline void yield();
 
   // Runs `call(argument)` on the scheduler context, then resumes the caller:
   // for work that must enter libuv. The call must not park.
@@ -346,7 +388,12 @@ public:
   void stop_group();
   static void *serve(void *group_pointer);
   void thread_ended();
-  Deadline earliest_deadline() const { return timers_.earliest(); }
+  Deadline earliest_deadline() const {
+    lock_timers();
+    Deadline earliest = timers_.earliest();
+    unlock_timers();
+    return earliest;
+  }
 
   // sprig_green_thread_main's body.
   [[noreturn]] void thread_main(GreenThread *thread);
@@ -356,6 +403,18 @@ private:
   static constexpr int64_t kSpinForMailNs = 50'000; // see scheduler_loop
   static constexpr int kSpinMissesBeforeRest = 8;   // see wait_for_mail_briefly
   static constexpr uint64_t kThreadIdBlock = 1024;
+
+  void set_running(GreenThread *thread) { __atomic_store_n(&running_, thread, __ATOMIC_RELAXED); }
+  // The timer heap's guard, while threads move: a waker on another worker
+  // takes a moved thread's timer out (try_move_here). Never held across a
+  // malloc (TimerHeap::prepare_room) nor while taking an object's guard.
+  inline void lock_timers() const;
+  inline void unlock_timers() const;
+  inline void insert_timer(GreenThread *thread);
+  // Takes `thread` out of this worker's heap if it is there.
+  inline void remove_timer(GreenThread *thread);
+  // Scheduler context: the threads try_move_here took, on their way to the run queue.
+  void adopt_movers();
 
   Worker() = default;
   static int create(const Config &config, Worker **created);
@@ -389,65 +448,15 @@ private:
   // Inline: a yield is then one function around the assembly switch, with
   // no second call and no second set of saved registers (docs/design.md,
   // "The switch").
-  [[gnu::always_inline]] void switch_to(GreenThread *self, GreenThread *next, bool self_is_done) {
-    const bool per_thread = identity::g_per_thread;
-    if (!per_thread) {
-      save_shared_thread_state(self);
-    }
-    ++stats_.switches;
-    if (observe::g_trace_switches) [[unlikely]] {
-      observe::trace_switch(self, next, self_is_done);
-    }
-    if (next != nullptr) {
-      transition<ThreadState::kRunnable, ThreadState::kRunning>(*next);
-      running_ = next;
-      follow_signal_mask(next);
-      if (per_thread) {
-        identity::install(next->thread_pointer); // no TLS is read from here to the switch
-      }
-      context_switch(self->context, next->context, self_is_done);
-    } else {
-      running_ = nullptr;
-      if (per_thread) {
-        identity::install(scheduler_thread_pointer_);
-      }
-      context_switch(self->context, scheduler_context_, self_is_done);
-    }
-    // Resumed: whoever switched here has set running_ to self, and %fs.
-    if (exited_ != nullptr) [[unlikely]] {
-      after_switch();
-    }
-    if (!per_thread) {
-      restore_shared_thread_state(self);
-    }
-  }
+  [[gnu::always_inline]] inline void switch_to(GreenThread *self, GreenThread *next,
+                                               bool self_is_done);
   // TlsMode::kShared: errno and the C++ exception state are the OS thread's,
   // so they are kept in the record while a thread is switched out.
-  [[gnu::always_inline]] void save_shared_thread_state(GreenThread *self) {
-    self->saved_errno = *errno_;
-    void **exception_state = exception_state_; // read once: the stores below may alias it
-    if (exception_state != nullptr) {
-      self->saved_exception_state[0] = exception_state[0];
-      self->saved_exception_state[1] = exception_state[1];
-    }
-  }
-  [[gnu::always_inline]] void restore_shared_thread_state(GreenThread *self) {
-    *errno_ = self->saved_errno;
-    void **exception_state = exception_state_;
-    if (exception_state != nullptr) {
-      exception_state[0] = self->saved_exception_state[0];
-      exception_state[1] = self->saved_exception_state[1];
-    }
-  }
+  [[gnu::always_inline]] inline void save_shared_thread_state(GreenThread *self);
+  [[gnu::always_inline]] inline void restore_shared_thread_state(GreenThread *self);
   // The kernel mask follows the thread about to run, when masks differ
   // (runtime/signals/signals.hpp); the test is one predicted branch otherwise.
-  [[gnu::always_inline]] void follow_signal_mask(const GreenThread *next) {
-    if (signals_.own_mask_threads != 0) [[unlikely]] {
-      if (next->signal_mask != signals_.kernel_mask) {
-        signals::set_kernel_mask(*this, next->signal_mask);
-      }
-    }
-  }
+  [[gnu::always_inline]] inline void follow_signal_mask(const GreenThread *next);
   // Work owed after any switch, run by whoever was resumed.
   void after_switch();
   static size_t stack_color(uint64_t id, size_t stack_size);
@@ -465,7 +474,11 @@ private:
   void end_identities();
 
   // Hot: read or written on every switch.
-  GreenThread *running_ = nullptr;
+  GreenThread *running_ = nullptr; // written with set_running: other workers read it
+  // Threads of this worker's records that now run on another (current()).
+  std::atomic<uint32_t> emigrants_{0};
+  mutable std::atomic<uint32_t> pins_{0}; // OwnedThreadsPin holders
+  GreenThread *movers_ = nullptr;         // try_move_here's, linked by mail_next
   int *errno_ = nullptr; // this OS thread's errno, looked up once (TlsMode::kShared)
   void *scheduler_thread_pointer_ = nullptr; // the scheduler's identity (TlsMode::kPerThread)
   int dispatch_budget_ = 0;
@@ -484,7 +497,7 @@ private:
   StackPool stacks_;
   Reactor reactor_;
   WorkerStats stats_;
-  size_t alive_ = 0; // threads not yet exited
+  std::atomic<size_t> alive_{0}; // threads here not yet exited (try_move_here moves them)
   Context scheduler_context_{};
   ucontext_t scheduler_uc_{};   // the scheduler's registers under SPRIG_SWITCH=ucontext
   uint64_t next_thread_id_ = 0; // ids are taken from the process in blocks
@@ -502,11 +515,18 @@ private:
   int index_ = -1;                        // in the table of workers (Worker::by_index)
   Config config_;                         // as the process's first worker read it
   void *kernel_thread_pointer_ = nullptr; // see kernel_thread_pointer()
-  WorkerGroup *group_ = nullptr;          // with several workers
+  // In the child of fork(): the forking thread's identity, whose robust list
+  // and kernel thread ID glibc's fork set up for the child's one OS thread
+  // (the OS thread's own is another when that thread had moved here).
+  void *fork_child_thread_pointer_ = nullptr;
+  WorkerGroup *group_ = nullptr; // with several workers
   // Threads placed here and not yet ended: the load placement compares.
   std::atomic<int64_t> placed_{0};
   mutable std::atomic_flag records_lock_ = ATOMIC_FLAG_INIT;
+  mutable std::atomic_flag timers_lock_ = ATOMIC_FLAG_INIT;
   std::atomic<bool> stuck_{false};
 };
 
 } // namespace sprig
+
+#include "worker_inline.hpp"

@@ -68,7 +68,7 @@ GreenThread *Worker::find(uint64_t handle) {
 
 bool Worker::keep_running() const {
   if (group_ == nullptr) {
-    return alive_ > 0;
+    return alive_.load(std::memory_order_relaxed) > 0;
   }
   return !group_->stopping.load(std::memory_order_acquire);
 }
@@ -209,11 +209,14 @@ int Worker::start_group(int workers) {
   auto *group = new (memory) WorkerGroup();
   group->count.store(1, std::memory_order_release);
   group->workers[0].store(this, std::memory_order_release);
-  group->alive.store(static_cast<int64_t>(alive_), std::memory_order_relaxed);
+  group->alive.store(static_cast<int64_t>(alive_.load(std::memory_order_relaxed)),
+                     std::memory_order_relaxed);
   group->config = &config_;
   group->spin_when_idle = workers <= usable_cpus();
   group_ = group;
   g_multi_worker = true;
+  g_move_on_wake = config_.move_on_wake && identity::g_per_thread &&
+                   config_.switch_kind == SwitchKind::kAssembly;
   for (int index = 1; index < workers; ++index) {
     group->starting_index = index;
     group->started.store(0, std::memory_order_relaxed);
@@ -287,6 +290,7 @@ void Worker::stop_group() {
   }
   group_ = nullptr;
   g_multi_worker = false;
+  g_move_on_wake = false;
   group->~WorkerGroup();
   free(group);
 }

@@ -255,6 +255,8 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
   thread->queue_guard = nullptr;
   thread->saved_errno = 0;
   thread->read_locks_held = 0;
+  thread->may_move = false;
+  thread->locks_owned_by_tid = 0;
   thread->cleanup_buffers = nullptr;
   thread->cancel_disabled = false;
   thread->cancel_asynchronous = false;
@@ -310,10 +312,15 @@ int Worker::spawn_thread(const SpawnOptions &options, void *(*start)(void *), vo
 // never grows it: that would call the program's malloc while the thread
 // holds the guard of the object it parks on.
 void Worker::count_alive() {
-  ++alive_;
-  if (alive_ > stats_.peak_alive) {
-    stats_.peak_alive = alive_;
-    timers_.make_room(alive_);
+  size_t alive = alive_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (alive > stats_.peak_alive) {
+    stats_.peak_alive = alive;
+    // The allocation outside the timers' guard (the program's malloc may wait).
+    TimerHeap::Room room;
+    timers_.prepare_room(alive, &room);
+    lock_timers();
+    timers_.take_room(room);
+    unlock_timers();
   }
 }
 

@@ -251,6 +251,11 @@ void append_wait(TextBuffer &out, const GreenThread &thread, const DumpIndex &in
 }
 
 void append_stack(TextBuffer &out, const GreenThread &thread) {
+  if (context_switch_kind() == SwitchKind::kAssembly &&
+      __atomic_load_n(&thread.context.sp, __ATOMIC_ACQUIRE) == nullptr) {
+    out.append("          (on its way from another worker)\n"); // Worker::adopt_movers
+    return;
+  }
   uintptr_t ips[kMaxBacktraceFrames];
   ucontext_t snapshot;
   context_snapshot(thread.context, &snapshot);

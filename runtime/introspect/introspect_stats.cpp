@@ -72,6 +72,7 @@ void add_counters(const Worker &worker, WorkerStats *stats, ReactorStats *reacto
   stats->parks += one.parks;
   stats->reactor_polls += one.reactor_polls;
   stats->peak_alive += one.peak_alive;
+  stats->threads_moved_in += one.threads_moved_in;
   for (int reason = 0; reason < 32; ++reason) {
     stats->parks_by_reason[reason] += one.parks_by_reason[reason];
   }
@@ -97,10 +98,11 @@ void stats_print(Worker &worker) {
     for (int place = 0; place < group->size(); ++place) {
       const Worker *each = group->workers[place].load(std::memory_order_acquire);
       add_counters(*each, &stats, &reactor);
-      out.append("    worker %d: %llu green threads, %llu switches, %llu parks\n", place,
-                 static_cast<unsigned long long>(each->stats().threads_created),
+      out.append("    worker %d: %llu green threads, %llu switches, %llu parks, %llu moved in\n",
+                 place, static_cast<unsigned long long>(each->stats().threads_created),
                  static_cast<unsigned long long>(each->stats().switches),
-                 static_cast<unsigned long long>(each->stats().parks));
+                 static_cast<unsigned long long>(each->stats().parks),
+                 static_cast<unsigned long long>(each->stats().threads_moved_in));
     }
   } else {
     add_counters(worker, &stats, &reactor);
@@ -109,6 +111,10 @@ void stats_print(Worker &worker) {
              static_cast<unsigned long long>(stats.threads_created),
              static_cast<unsigned long long>(stats.peak_alive));
   out.append("  switches: %llu\n", static_cast<unsigned long long>(stats.switches));
+  if (worker.group() != nullptr) {
+    out.append("  moves: %llu threads moved to the worker that woke them\n",
+               static_cast<unsigned long long>(stats.threads_moved_in));
+  }
   out.append("  parks: %llu\n", static_cast<unsigned long long>(stats.parks));
   for (int reason = 0; reason < 32; ++reason) {
     if (stats.parks_by_reason[reason] != 0) {

@@ -358,9 +358,17 @@ void Reactor::drain_inbox() {
   for (const RemoteWake &wake : inbox_drained_) {
     GreenThread *thread = wake.thread;
     switch (wake.kind) {
-    case RemoteKind::kCall:
+    case RemoteKind::kCall: {
+      // For a thread that has moved on since (Worker::try_move_here): on to
+      // its worker now, which alone changes it.
+      Worker::OwnedThreadsPin pin(*worker_);
+      if (thread != nullptr && !worker_->owns(thread)) {
+        Worker::post_call(thread, wake.call, wake.argument);
+        break;
+      }
       wake.call(thread, wake.argument);
       break;
+    }
     case RemoteKind::kNudgeFd:
       nudge_fd(static_cast<int>(wake.park_serial));
       break;

@@ -86,10 +86,14 @@ namespace {
 GreenThread *choose(Worker &worker, int signal_number) {
   SignalSet signal = bit(signal_number);
   WorkerSignals &state = worker.signals();
-  if (state.main_thread != nullptr && accepts(state.main_thread, signal)) {
+  if (state.main_thread != nullptr && worker.owns(state.main_thread) &&
+      accepts(state.main_thread, signal)) {
     return state.main_thread;
   }
-  if (GreenThread *running = worker.running(); running != nullptr && accepts(running, signal)) {
+  // The running thread, unless a waker on another worker has just claimed
+  // it as it parks (Worker::try_move_here): it counts there now.
+  if (GreenThread *running = worker.running();
+      running != nullptr && worker.owns(running) && accepts(running, signal)) {
     return running;
   }
   GreenThread *fallback = nullptr;
@@ -311,6 +315,7 @@ void on_exit(Worker &worker, GreenThread *thread) {
 }
 
 void post(Worker &worker, GreenThread *target, const siginfo_t &info) {
+  Worker::OwnedThreadsPin pin(worker); // the thread chosen stays here
   WorkerSignals &state = worker.signals();
   int signal_number = info.si_signo;
   SignalSet signal = bit(signal_number);
@@ -350,7 +355,14 @@ void post(Worker &worker, GreenThread *target, const siginfo_t &info) {
   }
 }
 
+bool may_move(const Worker &to, const GreenThread *thread) {
+  // Counted by no worker: nothing queued for it, and the mask every thread has.
+  return thread->signals_queued == 0 && !thread->signal_deliverable && thread->sigwait_set == 0 &&
+         thread->signal_mask == to.signals().base_mask;
+}
+
 void drain_inbox(Worker &worker) {
+  Worker::OwnedThreadsPin pin(worker); // the running thread stays here if it is here
   WorkerSignals &state = worker.signals();
   while (state.inbox.load(std::memory_order_acquire) != 0) {
     for (InboxSlot &slot : state.slots) {
@@ -364,7 +376,9 @@ void drain_inbox(Worker &worker) {
       bool to_running = slot.to_running;
       slot.ready.store(false, std::memory_order_release);
       state.inbox.fetch_sub(1, std::memory_order_acq_rel);
-      post(worker, to_running ? worker.running() : nullptr, info);
+      GreenThread *running = worker.running();
+      post(worker, to_running && running != nullptr && worker.owns(running) ? running : nullptr,
+           info);
     }
   }
 }

@@ -221,6 +221,10 @@ void post(Worker &worker, GreenThread *target, const siginfo_t &info);
 void deliver(Worker &worker, GreenThread *self);
 // Routes what the trampoline left (scheduler context or a green thread).
 void drain_inbox(Worker &worker);
+// True when `thread`, parked on another worker, may move to `to` as it is
+// woken (Worker::try_move_here) without changing what either worker counts
+// of its signals: nothing queued for it, and the mask every thread has.
+bool may_move(const Worker &to, const GreenThread *thread);
 
 // sigaltstack for the running thread: its own alternate stack, kept here
 // (the kernel's is the worker's, which sprig's stack-overflow report uses).

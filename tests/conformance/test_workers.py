@@ -63,3 +63,26 @@ def test_by_default_one_worker_per_cpu_of_the_affinity_mask(binary_of, preload):
         every = spin_watch(set(cpus))
         assert int(every["seen0"]) > 10 and int(every["seen1"]) > 10, every
         assert int(every["tasks"]) == min(len(cpus), 64), every
+
+
+def test_a_thread_woken_from_an_idle_worker_moves_there(binary_of, preload, run):
+    """sprig(7), "Several workers": main waits on a condition variable beside a thread that
+    computes for 600 ms; a thread of the other worker signals it after 50 ms. Natively main runs at
+    once. Under sprig with two workers it moves to the signaller's worker, which is idle, and also
+    runs before the computation ends, with its errno and thread-locals intact; SPRIG_STATS counts
+    the move. It stays, and waits for the computation to end, with SPRIG_MOVE=0, with
+    SPRIG_TLS=shared (its TLS cannot go with it), and with one worker."""
+    binary = binary_of("workers_wake_moves.c")
+    native = run(binary)
+    assert native.status == 0, native.describe()
+    assert native.stdout == "woke_while_computing=yes own_state_kept=yes\n", native.describe()
+    moved = run(binary, preload=preload, env={"SPRIG_WORKERS": "2", "SPRIG_STATS": "1"})
+    assert moved.status == 0, moved.describe()
+    assert moved.stdout == native.stdout, moved.describe()
+    moves = [line for line in moved.stderr.splitlines() if line.startswith("  moves: ")]
+    assert len(moves) == 1 and int(moves[0].split()[1]) >= 1, moved.stderr
+    for env in ({"SPRIG_WORKERS": "2", "SPRIG_MOVE": "0"}, {"SPRIG_WORKERS": "2", "SPRIG_TLS": "shared"},
+                {"SPRIG_WORKERS": "1"}):
+        stayed = run(binary, preload=preload, env=env)
+        assert stayed.status == 0, f"{env}: {stayed.describe()}"
+        assert stayed.stdout == "woke_while_computing=no own_state_kept=yes\n", f"{env}: {stayed.describe()}"

@@ -99,14 +99,17 @@ struct Shared {
   std::atomic<int> bad_join_results{0};
   std::atomic<int> bad_waitgroup_results{0};
   std::atomic<int> bad_detached_handles{0};
-  std::atomic<int> migrations{0};
+  std::atomic<int> lost_identity{0};
   std::atomic<int> unexpected_errors{0};
   std::atomic<int> lost_wakeups{0}; // a wait that must succeed ran out of patience
 };
 
 // What one stress thread did, read by main after joining it.
 struct Tally {
-  pid_t tid = 0;
+  pid_t first_tid = 0; // the OS thread of the worker it was placed on
+  pid_t tid = 0;       // the one it last ran on
+  long moves = 0;      // times it ran on another OS thread than before
+  int *errno_address = nullptr;
   long increments = 0;
   long rw_writes = 0;
   long produced = 0;
@@ -497,9 +500,13 @@ void op_waitgroup(Shared &shared, Tally &tally, uint64_t &rng, sprig_waitgroup_t
   }
 }
 
+thread_local uint32_t t_stress_index = 0;
+
 void stress_thread(Shared &shared, Tally &tally, uint32_t index) {
   uint64_t rng = 0x9E3779B97F4A7C15ULL * (index + 1);
-  tally.tid = kernel_tid();
+  tally.tid = tally.first_tid = kernel_tid();
+  tally.errno_address = &errno;
+  t_stress_index = index + 1;
   int rc = sprig_barrier_wait(shared.start_line, kPatience);
   if (rc == SPRIG_BARRIER_SERIAL_THREAD) {
     shared.serial_threads.fetch_add(1);
@@ -530,10 +537,15 @@ void stress_thread(Shared &shared, Tally &tally, uint32_t index) {
     } else {
       sprig_sleep(static_cast<int64_t>(xorshift(rng) % 50'000));
     }
-    // A green thread never moves to another worker.
+    // A thread may move to the worker that woke it (SPRIG_TLS=thread, the
+    // default; not in a sanitizer build, whose TLS mode is shared): its
+    // thread-locals and errno go with it.
     if (kernel_tid() != tally.tid) {
-      note(shared.migrations);
+      ++tally.moves;
       tally.tid = kernel_tid();
+    }
+    if (t_stress_index != index + 1 || &errno != tally.errno_address) {
+      note(shared.lost_identity);
     }
   }
   if (sprig_waitgroup_destroy(group) != 0) {
@@ -627,7 +639,9 @@ void run_stress(int workers, int ops) {
   uint32_t sent[2] = {0, 0};
   uint64_t sent_sum[2] = {0, 0};
   std::set<pid_t> tids;
+  long moves = 0;
   for (const Tally &tally : tallies) {
+    moves += tally.moves;
     increments += tally.increments;
     rw_writes += tally.rw_writes;
     produced += tally.produced;
@@ -638,7 +652,7 @@ void run_stress(int workers, int ops) {
       sent[which] += tally.sent[which];
       sent_sum[which] += tally.sent_sum[which];
     }
-    tids.insert(tally.tid);
+    tids.insert(tally.first_tid);
   }
   std::string summary =
       "stress: " + std::to_string(workers) + " workers, " + std::to_string(kStressThreads) +
@@ -647,7 +661,8 @@ void run_stress(int workers, int ops) {
       " produced=" + std::to_string(produced) + " sent=" + std::to_string(sent[0]) + "+" +
       std::to_string(sent[1]) + " joins=" + std::to_string(joins) +
       " waitgroup_children=" + std::to_string(waitgroup_children) +
-      " detached=" + std::to_string(shared.detached_spawned.load());
+      " detached=" + std::to_string(shared.detached_spawned.load()) +
+      " moves=" + std::to_string(moves);
   INFO(summary);
   // All the stress threads were alive while they were placed (the barrier):
   // every worker ran some.
@@ -684,7 +699,10 @@ void run_stress(int workers, int ops) {
   check_clean("wait group: a child's write not seen after the wait", shared.bad_waitgroup_results);
   check_clean("spawn: a detached thread's handle named another thread",
               shared.bad_detached_handles);
-  check_clean("a green thread ran on another OS thread", shared.migrations);
+  check_clean("a thread's thread-locals or errno changed", shared.lost_identity);
+  if (kSanitized) {
+    CHECK(moves == 0); // the shared TLS mode: threads stay where they started
+  }
   check_clean("an unexpected error result", shared.unexpected_errors);
   check_clean("a wait that must succeed timed out (lost wake-up)", shared.lost_wakeups);
 }
@@ -693,6 +711,7 @@ void run_stress(int workers, int ops) {
 
 TEST_CASE("workers: new threads spread over the workers, each on one OS thread") {
   ScopedEnv workers("SPRIG_WORKERS", "2");
+  ScopedEnv stay("SPRIG_MOVE", "0"); // placement alone: no thread moves as it is woken
   constexpr int kChildren = 8;
   std::vector<pid_t> first_tid(kChildren, 0);
   std::vector<pid_t> last_tid(kChildren, 0);
