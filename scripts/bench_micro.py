@@ -23,9 +23,11 @@ creates take turns through one pthread mutex and one condition variable,
 prints the wall ns per round trip. It runs natively (two OS threads, each
 hand-over a futex wake), under LD_PRELOAD=libsprig.so with one worker
 (runtime=sprig: both green threads on one OS thread, no wake across threads)
-and with SPRIG_WORKERS=2 (runtime=sprig-workers workers=2: main is on worker
-0 and the thread it creates goes to the least-loaded worker, 1, so each
-hand-over wakes the other worker). The program says whether its two threads
+and with SPRIG_WORKERS=2 SPRIG_MOVE=0 (runtime=sprig-workers workers=2: main
+is on worker 0 and the thread it creates goes to the least-loaded worker, 1,
+so each hand-over wakes the other worker; SPRIG_MOVE=0 keeps them there, as
+by default a thread woken by the other worker's thread while its own is busy
+moves to the waker's, and the two would end up sharing one worker). The program says whether its two threads
 ever shared an OS thread (gettid(), which sprig does not interpose); the
 table shows it, and the target (two workers at most native's time per round
 trip) is judged only when they did not.
@@ -130,7 +132,7 @@ def run_pingpong(figures, build, runtime, smoke, log, label):
     log(label)
     argv = [build / "bench/plain" / PINGPONG, pingpong_rounds(smoke)]
     preload = None if runtime == "native" else build / "libsprig.so"
-    env = workers_env(PINGPONG_WORKERS) if runtime == WORKERS_RUNTIME else None
+    env = dict(workers_env(PINGPONG_WORKERS), SPRIG_MOVE="0") if runtime == WORKERS_RUNTIME else None
     done = run(build, argv, PROGRAM_TIMEOUT_S, preload=preload, env=env)
     if done.failed():
         where = f", SPRIG_WORKERS={PINGPONG_WORKERS}" if env else ""

@@ -7,6 +7,7 @@
 #include "worker.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ucontext.h>
 
@@ -314,12 +315,50 @@ void on_exit(Worker &worker, GreenThread *thread) {
   }
 }
 
+namespace {
+
+// A process-directed signal on its way to main, on another worker.
+struct ForMain {
+  siginfo_t info;
+};
+
+void post_for_main(GreenThread *main_thread, void *letter_pointer) {
+  auto *letter = static_cast<ForMain *>(letter_pointer);
+  siginfo_t info = letter->info;
+  free(letter);
+  Worker &here = *Worker::current(); // main's worker: calls go there (Worker::post_call)
+  post(here, accepts(main_thread, bit(info.si_signo)) ? main_thread : nullptr, info);
+}
+
+// True when main, which would take this process-directed signal, runs on
+// another worker (it moved there, Worker::try_move_here): the signal is
+// posted to it there.
+bool sent_to_main_elsewhere(Worker &worker, const siginfo_t &info) {
+  GreenThread *main_thread = worker.signals().main_thread;
+  if (main_thread == nullptr || !main_thread->is_main || !g_move_on_wake ||
+      worker.owns(main_thread) || !accepts(main_thread, bit(info.si_signo))) {
+    return false;
+  }
+  auto *letter = static_cast<ForMain *>(malloc(sizeof(ForMain)));
+  if (letter == nullptr) {
+    return false; // taken here instead
+  }
+  letter->info = info;
+  Worker::post_call(main_thread, post_for_main, letter);
+  return true;
+}
+
+} // namespace
+
 void post(Worker &worker, GreenThread *target, const siginfo_t &info) {
   Worker::OwnedThreadsPin pin(worker); // the thread chosen stays here
   WorkerSignals &state = worker.signals();
   int signal_number = info.si_signo;
   SignalSet signal = bit(signal_number);
   if (target == nullptr) {
+    if (sent_to_main_elsewhere(worker, info)) {
+      return;
+    }
     target = choose(worker, signal_number);
   }
   struct sigaction action = action_of(signal_number);

@@ -231,6 +231,9 @@ void act_on_default(int signal_number) {
 void start_another(Worker &worker, const Worker &first) {
   WorkerSignals &state = worker.signals();
   state.base_mask = first.signals().base_mask;
+  // Every worker knows main: a process-directed signal that main takes goes
+  // to it on whichever worker it runs (post), as the kernel prefers it.
+  state.main_thread = first.signals().main_thread;
   // No thread yet: it takes no process-directed signal (before_blocking_poll).
   state.kernel_mask = kBlockedWithNoThread;
   raw_set_mask(state.kernel_mask);

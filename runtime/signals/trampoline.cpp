@@ -212,7 +212,9 @@ void route_from_trampoline(Worker &worker, int signal_number, siginfo_t *info,
     return;
   }
   bool to_running = directed_at_running(signal_number, info);
+  // Main first, here or (as threads move) on another worker, where post() sends it.
   bool main_first = state.main_thread != nullptr && state.main_thread != running &&
+                    (g_move_on_wake || worker.owns(state.main_thread)) &&
                     accepts(state.main_thread, signal);
   if (running != nullptr && !program_in_runtime &&
       !in_own_code(static_cast<uintptr_t>(interrupted->uc_mcontext.gregs[REG_RIP])) &&
