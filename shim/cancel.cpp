@@ -156,20 +156,6 @@ int pthread_sigqueue(pthread_t thread, int signal_number, const union sigval val
 
 namespace {
 
-// A signal for a thread of another worker, on its way there.
-struct SignalLetter {
-  uint64_t handle; // the thread, unless it ended meanwhile and its record was reused
-  siginfo_t info;
-};
-
-void post_on_owner(GreenThread *target, void *letter_pointer) {
-  auto *letter = static_cast<SignalLetter *>(letter_pointer);
-  if (Worker::find(letter->handle) == target && target->state != ThreadState::kExited) {
-    signals::post(*target->worker.load(std::memory_order_relaxed), target, letter->info);
-  }
-  free(letter);
-}
-
 int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   GreenThread *target = green_thread_of(thread);
   if (target == nullptr) {
@@ -199,14 +185,7 @@ int send_to_thread(pthread_t thread, int signal_number, siginfo_t info) {
   Worker::OwnedThreadsPin pin(*worker); // the target stays here if it is here
   if (!worker->owns(target)) {
     // Queued by the target's worker, which keeps its signal state.
-    auto *letter = static_cast<SignalLetter *>(malloc(sizeof(SignalLetter)));
-    if (letter == nullptr) {
-      return EAGAIN;
-    }
-    letter->handle = Worker::handle_of(target);
-    letter->info = info;
-    Worker::post_call(target, post_on_owner, letter);
-    return 0;
+    return -signals::post_on_its_worker(target, info, false);
   }
   signals::post(*worker, target, info);
   if (target == self) {

@@ -8,20 +8,16 @@ namespace sprig {
 
 template <typename Fn> void Worker::for_each_thread(Fn fn) const {
   OwnedThreadsPin pin(*this);
-  for_each_record([&](GreenThread *thread) {
-    if (thread->worker.load(std::memory_order_seq_cst) == this) {
+  auto if_here = [&](GreenThread *thread) {
+    if (owns(thread)) {
       fn(thread);
     }
-  });
+  };
+  for_each_record(if_here);
   if (g_move_on_wake) {
     for (int index = 0; index < kMaxIndexedWorkers; ++index) {
-      Worker *other = by_index(index);
-      if (other != nullptr && other != this) {
-        other->for_each_record([&](GreenThread *thread) {
-          if (thread->worker.load(std::memory_order_seq_cst) == this) {
-            fn(thread);
-          }
-        });
+      if (Worker *other = by_index(index); other != nullptr && other != this) {
+        other->for_each_record(if_here);
       }
     }
   }

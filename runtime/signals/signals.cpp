@@ -317,17 +317,23 @@ void on_exit(Worker &worker, GreenThread *thread) {
 
 namespace {
 
-// A process-directed signal on its way to main, on another worker.
-struct ForMain {
+// A signal for a thread of another worker, on its way there.
+struct SignalLetter {
+  uint64_t handle; // the thread, unless it ended meanwhile and its record was reused
   siginfo_t info;
+  bool or_process;
 };
 
-void post_for_main(GreenThread *main_thread, void *letter_pointer) {
-  auto *letter = static_cast<ForMain *>(letter_pointer);
-  siginfo_t info = letter->info;
-  free(letter);
-  Worker &here = *Worker::current(); // main's worker: calls go there (Worker::post_call)
-  post(here, accepts(main_thread, bit(info.si_signo)) ? main_thread : nullptr, info);
+void post_arrived(GreenThread *target, void *letter_pointer) {
+  SignalLetter letter = *static_cast<SignalLetter *>(letter_pointer);
+  free(letter_pointer);
+  Worker &here = *Worker::current(); // the target's worker: calls go there (Worker::post_call)
+  bool still_there = Worker::find(letter.handle) == target && target->state != ThreadState::kExited;
+  if (still_there && (!letter.or_process || accepts(target, bit(letter.info.si_signo)))) {
+    post(here, target, letter.info);
+  } else if (letter.or_process) {
+    post(here, nullptr, letter.info);
+  }
 }
 
 // True when main, which would take this process-directed signal, runs on
@@ -339,16 +345,20 @@ bool sent_to_main_elsewhere(Worker &worker, const siginfo_t &info) {
       worker.owns(main_thread) || !accepts(main_thread, bit(info.si_signo))) {
     return false;
   }
-  auto *letter = static_cast<ForMain *>(malloc(sizeof(ForMain)));
-  if (letter == nullptr) {
-    return false; // taken here instead
-  }
-  letter->info = info;
-  Worker::post_call(main_thread, post_for_main, letter);
-  return true;
+  return post_on_its_worker(main_thread, info, true) == 0; // else taken here
 }
 
 } // namespace
+
+int post_on_its_worker(GreenThread *target, const siginfo_t &info, bool or_process) {
+  auto *letter = static_cast<SignalLetter *>(malloc(sizeof(SignalLetter)));
+  if (letter == nullptr) {
+    return -EAGAIN;
+  }
+  *letter = SignalLetter{Worker::handle_of(target), info, or_process};
+  Worker::post_call(target, post_arrived, letter);
+  return 0;
+}
 
 void post(Worker &worker, GreenThread *target, const siginfo_t &info) {
   Worker::OwnedThreadsPin pin(worker); // the thread chosen stays here

@@ -215,6 +215,12 @@ void stop(Worker &worker);
 // Queues a signal for `target` (nullptr: the process, routed to one thread)
 // and interrupts its wait. Normal context only.
 void post(Worker &worker, GreenThread *target, const siginfo_t &info);
+// Any OS thread: post() for `target` on the worker it runs on, which alone
+// changes its signal state, through that worker's inbox. On arrival a
+// target that has ended gets nothing; with `or_process`, a signal it no
+// longer takes goes to the process there (post() with no target) instead.
+// -EAGAIN when there is no memory for it.
+int post_on_its_worker(GreenThread *target, const siginfo_t &info, bool or_process);
 
 // The running thread takes what is queued for it that it does not block,
 // running handlers; called after a wait and on the way out of sprig.
